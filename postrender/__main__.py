@@ -1,0 +1,5 @@
+import sys
+
+from postrender.cli import main
+
+sys.exit(main())

@@ -1,0 +1,152 @@
+"""Command line: the only place that reads stdin, the environment and exit codes.
+
+The manifests are read whole, every stage runs, and only then is stdout
+written, once. On any error stdout stays empty and the exit code says whose
+fault it was (see `ExitCode`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from postrender import __version__, pipeline, stream
+from postrender.diagnostics import LOG_ENV, Channel, Diagnostics, log_path
+from postrender.errors import ConfigError, ExitCode, PostRenderError, UsageError
+from postrender.overlaydir import OverlayDir
+
+DESCRIPTION = """\
+Helm post-renderer for openstack-helm. Reads the manifests Helm rendered on
+stdin and writes them to stdout with the region's overlay applied: kustomize
+patches, images, labels and generators; hot-fix patch ConfigMaps and their
+mounts; node placement (tolerations, node selection, pinning, zone spread).
+With neither --region nor --overlay, the stream passes through unchanged
+(parsed and validated)."""
+
+EPILOG = f"""\
+environment:
+  OSH_REGION        default for --region
+  OSH_ROOT          default for --root (then $HELM_PLUGIN_DIR, then the cwd)
+  {LOG_ENV}  log file for warnings and errors
+                    (default: $XDG_STATE_HOME/osh-postrender/osh-postrender.log)
+
+exit codes:
+  0 success   1 internal error   2 usage error   3 input error (the manifests)
+  4 configuration error (overlay, policy, patches)   5 --check found violations
+
+Helm 4 discards a post-renderer's stderr: when it reports that the plugin
+"exited with error", read the reason in the log file above.
+
+examples:
+  helm template r charts/europe-example-region --post-renderer osh-postrender \\
+      --post-renderer-args=--region=europe-example-region
+  osh-postrender --region europe-example-region --check < manifests.yaml"""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # route usage errors through the same channel as the rest
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="osh-postrender", description=DESCRIPTION, epilog=EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"osh-postrender {__version__}")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--region", metavar="NAME", default=None,
+                        help="apply <root>/overlays/NAME (default: $OSH_REGION)")
+    target.add_argument("--overlay", metavar="DIR", type=Path,
+                        help="apply the overlay in DIR; only what DIR declares is applied")
+    parser.add_argument("--root", metavar="DIR", type=Path,
+                        help="project root: overlays/, patches/ and shared policy live here "
+                             "(default: $OSH_ROOT, else $HELM_PLUGIN_DIR, else the cwd)")
+    parser.add_argument("--check", action="store_true",
+                        help="also enforce the policy checks; warnings that matter become "
+                             "errors and every finding is reported before exiting 5")
+    parser.set_defaults(command=None)
+    return parser
+
+
+def project_root(args: argparse.Namespace) -> Path:
+    for candidate in (args.root, os.environ.get("OSH_ROOT"), os.environ.get("HELM_PLUGIN_DIR")):
+        if candidate:
+            return Path(candidate)
+    return Path.cwd()
+
+
+def overlay_dir(args: argparse.Namespace) -> OverlayDir | None:
+    root = project_root(args)
+    if not root.is_dir():
+        raise UsageError(f"project root {root} is not a directory")
+    if args.overlay is not None:
+        path = args.overlay
+    else:
+        region = args.region if args.region is not None else os.environ.get("OSH_REGION")
+        if not region:
+            return None
+        if "/" in region or region in (".", ".."):
+            raise UsageError(f"--region {region!r}: a region is a name, not a path; use --overlay")
+        path = root / "overlays" / region
+        if not path.is_dir():
+            known = sorted(p.name for p in (root / "overlays").glob("*") if p.is_dir())
+            raise ConfigError(f"no region {region!r}: {path} does not exist "
+                              f"(regions under {root / 'overlays'}: {', '.join(known) or 'none'})")
+    if not path.is_dir():
+        raise ConfigError(f"overlay {path} is not a directory")
+    return OverlayDir(path, root)
+
+
+def render(args: argparse.Namespace, channel: Channel) -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("reads the manifests on stdin; pipe helm's output into it "
+                         "or use it as --post-renderer")
+    overlay = overlay_dir(args)
+    stages = pipeline.build(overlay, check_policy=args.check)
+    text = stream.decode(sys.stdin.buffer.read())
+    documents = stream.parse(text)
+    diagnostics = Diagnostics(check=args.check)
+    documents = pipeline.run(stages, documents, diagnostics)
+    for note in diagnostics.notes:
+        channel.say(f"osh-postrender: {note}")
+    for finding in diagnostics.findings:
+        level = "error" if finding.strict and args.check else "warning"
+        channel.say(f"osh-postrender: {level}: {finding.message}")
+    failures = diagnostics.failures()
+    if failures:
+        raise CheckFailed(f"--check: {len(failures)} finding(s), listed above")
+    return stream.emit(documents)
+
+
+class CheckFailed(PostRenderError):
+    code = ExitCode.CHECK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    channel = Channel(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            output = render(args, channel)
+        else:
+            output = args.command(args, channel)
+    except PostRenderError as err:
+        channel.say(f"osh-postrender: error: {err}")
+        channel.flush(failed=True)
+        return err.code
+    except Exception:  # noqa: BLE001 - the edge: a bug must still reach the operator
+        for line in traceback.format_exc().rstrip().splitlines():
+            channel.say(line)
+        channel.say(f"osh-postrender: internal error (a bug); details in {log_path()}")
+        channel.flush(failed=True)
+        return ExitCode.INTERNAL
+    channel.flush(failed=False)
+    if output:
+        try:
+            sys.stdout.buffer.write(output.encode("utf-8"))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return ExitCode.INTERNAL
+    return ExitCode.OK

@@ -1,0 +1,5 @@
+"""The placement stage (not yet implemented: declares nothing)."""
+
+
+def load(overlay_dir):
+    return None

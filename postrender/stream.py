@@ -1,0 +1,192 @@
+"""Split, parse and emit the multi-document manifest stream Helm writes.
+
+The stream is cut at document markers, each document is parsed on its own
+(libyaml), and the emitter writes a document's original text back unless a
+stage touched it. Nothing here decides what to change: it only guarantees
+that what goes in comes out, in order, with Helm's bookkeeping intact.
+"""
+from __future__ import annotations
+
+import re
+
+import yaml
+from yaml.nodes import MappingNode, SequenceNode
+
+from postrender import yamlio
+from postrender.document import HELM4_FILENAME, Document
+from postrender.errors import InputError
+
+STDIN = "<stdin>"
+
+# '---' or '...' at column 0, alone or followed by a space: YAML forbids these
+# at column 0 inside any scalar, so they always delimit documents. '%' starts a
+# directive, which belongs to the document after it.
+_MARKER = re.compile(r"^(?:(---|\.\.\.)(?:[ \t][^\n]*)?|%[^\n]*)$\n?", re.M)
+_SOURCE = re.compile(r"^# Source: (.+)$", re.M)
+_FILENAME = re.compile(r"^\s*" + re.escape(HELM4_FILENAME) + r":\s*['\"]?([^'\"\n]+)", re.M)
+# An anchor is needed for any alias; most documents have none and skip the bound check.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]")
+
+# Alias expansion bound: a document may expand to at most this many nodes.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def decode(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise InputError(f"not UTF-8: byte 0x{data[err.start]:02x} at offset {err.start}",
+                         file=STDIN, line=line, column=column) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _chunks(text: str):
+    """Yield (start line, text) for each document, markers included."""
+    start = 0
+    line = 1
+    pending_directive = False
+    for match in _MARKER.finditer(text):
+        kind = match.group(1)
+        if kind == "...":
+            # The end marker closes the current document; the text after it is a new one.
+            end = match.end()
+            yield line, text[start:end]
+            line += text.count("\n", start, end)
+            start = end
+            pending_directive = False
+            continue
+        if match.start() > start and not pending_directive:
+            yield line, text[start:match.start()]
+            line += text.count("\n", start, match.start())
+            start = match.start()
+        pending_directive = kind is None
+    if start < len(text):
+        yield line, text[start:]
+
+
+def _header(body: str) -> str:
+    """The comment and blank lines before the first content line of a document."""
+    lines = body.splitlines(keepends=True)
+    kept = []
+    for ln in lines:
+        if ln.startswith(("---", "%")):
+            continue
+        if ln.strip() == "" or ln.lstrip().startswith("#"):
+            kept.append(ln)
+            continue
+        break
+    return "".join(kept)
+
+
+def _expanded_size(root) -> int:
+    """Node count once every alias is expanded; memoised so bombs stay cheap."""
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 1  # guards against recursive aliases
+        if isinstance(node, SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        total = min(total, MAX_EXPANDED_NODES + 1)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def _file_hint(chunk: str) -> str:
+    m = _SOURCE.search(chunk) or _FILENAME.search(chunk)
+    return m.group(1).strip() if m else STDIN
+
+
+def _parse(chunk: str, first_line: int, index: int):
+    loader = yamlio.Loader(chunk)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _ANCHOR.search(chunk) and _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise InputError(
+                f"YAML aliases expand past {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
+                file=_file_hint(chunk), document=f"document {index + 1}",
+                line=first_line + node.start_mark.line)
+        return None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        kind = "duplicate key" if isinstance(err, yamlio.DuplicateKeyError) else "invalid YAML"
+        reason = f"{kind}: {err.problem or err.context}"
+        raise InputError(reason, file=_file_hint(chunk), document=f"document {index + 1}",
+                         line=first_line + mark.line if mark else None,
+                         column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as err:
+        raise InputError(f"invalid YAML: {err}", file=_file_hint(chunk),
+                         document=f"document {index + 1}", line=first_line) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", file=_file_hint(chunk),
+                         document=f"document {index + 1}", line=first_line) from None
+    finally:
+        loader.dispose()
+
+
+def _require_object(doc: Document, first_line: int) -> None:
+    obj = doc.obj
+    where = {"file": doc.file or STDIN, "document": f"document {doc.index + 1}",
+             "line": first_line}
+    if not isinstance(obj, dict):
+        raise InputError(f"a manifest must be a mapping, not a {type(obj).__name__}", **where)
+    for field in ("apiVersion", "kind"):
+        value = obj.get(field)
+        if not isinstance(value, str) or not value:
+            raise InputError("missing or empty", field=field, **where)
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        raise InputError("missing or not a mapping", field="metadata",
+                         **{**where, "document": f"document {doc.index + 1} {obj['kind']}"})
+    if not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        raise InputError("missing or empty", field="metadata.name",
+                         **{**where, "document": f"document {doc.index + 1} {obj['kind']}"})
+
+
+def parse(text: str) -> list[Document]:
+    """All objects of the stream in order. Empty and comment-only documents are dropped."""
+    documents = []
+    index = 0
+    for first_line, chunk in _chunks(text):
+        obj = _parse(chunk, first_line, index)
+        if obj is None:
+            continue  # nothing but comments or whitespace: Helm 4 would reject it as output
+        header = _header(chunk)
+        source = _SOURCE.search(header)
+        doc = Document(obj, index=index, text=chunk, header=header,
+                       source=source.group(1).strip() if source else None)
+        _require_object(doc, first_line)
+        documents.append(doc)
+        index += 1
+    if not documents:
+        raise InputError("no manifests on stdin (Helm 4 rejects an empty result)", file=STDIN)
+    return documents
+
+
+def emit(documents: list[Document]) -> str:
+    """The output stream: original text for untouched documents, YAML for the rest."""
+    out = []
+    for doc in documents:
+        if doc.dirty:
+            marker = "---\n" if out or doc.text is None or doc.text.startswith("---") else ""
+            out.append(marker + doc.header + yamlio.dump(doc.obj))
+            continue
+        text = doc.text
+        if out and not text.startswith(("---", "%")):
+            text = "---\n" + text
+        if not text.endswith("\n"):
+            text += "\n"
+        out.append(text)
+    return "".join(out)

@@ -1,0 +1,112 @@
+"""YAML loading and dumping with the semantics Kubernetes gives manifests.
+
+Loading: libyaml's C parser when present, duplicate keys rejected, dates kept
+as strings (the API server never sees a timestamp type). Dumping: strings that
+any YAML reader on the way (PyYAML, go-yaml v2 in Helm, go-yaml v3 in
+kustomize) could read as another type are quoted, and multi-line strings are
+written as block scalars where YAML allows it.
+"""
+from __future__ import annotations
+
+import re
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode
+
+try:
+    _BaseLoader = yaml.CSafeLoader
+    _BaseDumper = yaml.CSafeDumper
+except AttributeError:  # PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+    _BaseDumper = yaml.SafeDumper
+
+WITH_LIBYAML = _BaseLoader is not yaml.SafeLoader
+
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+STR = "tag:yaml.org,2002:str"
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    pass
+
+
+class Loader(_BaseLoader):
+    """Safe loader that rejects duplicate mapping keys and keeps dates as strings."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, MappingNode):
+            # Fast path: compare the raw key texts; only a clash there needs a closer look.
+            try:
+                texts = [k.value for k, _ in node.value]
+                clash = len(set(texts)) != len(texts)
+            except TypeError:  # a non-scalar key
+                clash = True
+            if clash:
+                self._reject_duplicate(node)
+        return super().construct_mapping(node, deep=deep)
+
+    def _reject_duplicate(self, node: MappingNode) -> None:
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode):
+                continue
+            key = (key_node.tag, self.construct_object(key_node))
+            if key in seen:
+                raise DuplicateKeyError(
+                    "while constructing a mapping", node.start_mark,
+                    f"found duplicate key {key[1]!r} (first at line {seen[key].line + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node.start_mark
+
+
+# A fresh resolver table without the timestamp rule, so "2024-01-01" stays a str.
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != TIMESTAMP]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+# Plain scalars that some reader on the way would take for a non-string. PyYAML's
+# own resolver covers YAML 1.1; this adds go-yaml v2's y/n booleans and YAML 1.2
+# forms (0o17, .Inf variants) so that every reader agrees the value is a string.
+_AMBIGUOUS = re.compile(r"""^(?:
+      [yYnN]
+    | 0o[0-7_]+
+    | [-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
+    | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
+)$""", re.X)
+
+
+class Dumper(_BaseDumper):
+    """Safe dumper: aliases expanded, strings typed unambiguously, text as blocks."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def _represent_str(dumper: Dumper, data: str):
+    if "\n" in data:
+        # The emitter falls back to a quoted style if the text cannot be a block.
+        return dumper.represent_scalar(STR, data, style="|")
+    if _AMBIGUOUS.match(data):
+        return dumper.represent_scalar(STR, data, style="'")
+    return dumper.represent_scalar(STR, data)
+
+
+Dumper.add_representer(str, _represent_str)
+
+
+def dump(obj) -> str:
+    """One document's YAML, without the leading '---'."""
+    return yaml.dump(obj, Dumper=Dumper, default_flow_style=False, sort_keys=False,
+                     allow_unicode=True, width=1 << 20)
+
+
+def load(text: str):
+    """Parse a single YAML document from trusted, small text (config files)."""
+    loader = Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
