@@ -7,6 +7,7 @@ fault it was (see `ExitCode`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
@@ -45,6 +46,11 @@ examples:
   osh-postrender --region europe-example-region --check < manifests.yaml"""
 
 
+# Each module has register(subparsers): it adds a subparser whose `command`
+# default is a function (args, channel) -> (stdout text, exit code).
+SUBCOMMANDS = ("postrender.placement.command", "postrender.hotfix.command")
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # route usage errors through the same channel as the rest
         raise UsageError(f"{message} (see {self.prog} --help)")
@@ -66,6 +72,9 @@ def build_parser() -> Parser:
                         help="also enforce the policy checks; warnings that matter become "
                              "errors and every finding is reported before exiting 5")
     parser.set_defaults(command=None)
+    subcommands = parser.add_subparsers(title="subcommands", metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        importlib.import_module(module).register(subcommands)
     return parser
 
 
@@ -129,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            output = render(args, channel)
+            output, code = render(args, channel), ExitCode.OK
         else:
-            output = args.command(args, channel)
+            output, code = args.command(args, channel)
     except PostRenderError as err:
         channel.say(f"osh-postrender: error: {err}")
         channel.flush(failed=True)
@@ -142,11 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         channel.say(f"osh-postrender: internal error (a bug); details in {log_path()}")
         channel.flush(failed=True)
         return ExitCode.INTERNAL
-    channel.flush(failed=False)
+    channel.flush(failed=code != ExitCode.OK)
     if output:
         try:
             sys.stdout.buffer.write(output.encode("utf-8"))
             sys.stdout.flush()
         except BrokenPipeError:
             return ExitCode.INTERNAL
-    return ExitCode.OK
+    return code

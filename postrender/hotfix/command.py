@@ -1,0 +1,5 @@
+"""`osh-postrender patches verify`: not yet implemented."""
+
+
+def register(subparsers):
+    pass

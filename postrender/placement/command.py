@@ -1,0 +1,5 @@
+"""`osh-postrender place`: not yet implemented."""
+
+
+def register(subparsers):
+    pass
