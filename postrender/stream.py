@@ -121,8 +121,11 @@ def _parse(chunk: str, first_line: int, index: int):
         return None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        kind = "duplicate key" if isinstance(err, yamlio.DuplicateKeyError) else "invalid YAML"
-        reason = f"{kind}: {err.problem or err.context}"
+        if isinstance(err, yamlio.DuplicateKeyError):
+            reason = (f"duplicate key {err.key!r} "
+                      f"(first at line {first_line + err.first_mark.line})")
+        else:
+            reason = f"invalid YAML: {err.problem or err.context}"
         raise InputError(reason, file=_file_hint(chunk), document=f"document {index + 1}",
                          line=first_line + mark.line if mark else None,
                          column=mark.column + 1 if mark else None) from None
@@ -136,23 +139,30 @@ def _parse(chunk: str, first_line: int, index: int):
         loader.dispose()
 
 
-def _require_object(doc: Document, first_line: int) -> None:
-    obj = doc.obj
-    where = {"file": doc.file or STDIN, "document": f"document {doc.index + 1}",
-             "line": first_line}
+def _require_object(obj, index: int, chunk: str, first_line: int) -> None:
+    if isinstance(obj, dict) and isinstance(obj.get("apiVersion"), str) and obj["apiVersion"] \
+            and isinstance(obj.get("kind"), str) and obj["kind"] \
+            and isinstance(obj.get("metadata"), dict) \
+            and isinstance(obj["metadata"].get("name"), str) and obj["metadata"]["name"]:
+        return
+    where = {"file": _file_hint(chunk), "document": f"document {index + 1}", "line": first_line}
     if not isinstance(obj, dict):
-        raise InputError(f"a manifest must be a mapping, not a {type(obj).__name__}", **where)
+        raise InputError(f"a manifest must be a mapping, not a {_type_name(obj)}", **where)
     for field in ("apiVersion", "kind"):
         value = obj.get(field)
         if not isinstance(value, str) or not value:
             raise InputError("missing or empty", field=field, **where)
+    where["document"] += f" {obj['kind']}"
     metadata = obj.get("metadata")
     if not isinstance(metadata, dict):
-        raise InputError("missing or not a mapping", field="metadata",
-                         **{**where, "document": f"document {doc.index + 1} {obj['kind']}"})
+        raise InputError("missing or not a mapping", field="metadata", **where)
     if not isinstance(metadata.get("name"), str) or not metadata["name"]:
-        raise InputError("missing or empty", field="metadata.name",
-                         **{**where, "document": f"document {doc.index + 1} {obj['kind']}"})
+        raise InputError("missing or empty", field="metadata.name", **where)
+
+
+def _type_name(value) -> str:
+    return {list: "list", str: "string", int: "number", float: "number",
+            bool: "boolean"}.get(type(value), type(value).__name__)
 
 
 def parse(text: str) -> list[Document]:
@@ -165,10 +175,9 @@ def parse(text: str) -> list[Document]:
             continue  # nothing but comments or whitespace: Helm 4 would reject it as output
         header = _header(chunk)
         source = _SOURCE.search(header)
-        doc = Document(obj, index=index, text=chunk, header=header,
-                       source=source.group(1).strip() if source else None)
-        _require_object(doc, first_line)
-        documents.append(doc)
+        source = source.group(1).strip() if source else None
+        _require_object(obj, index, chunk, first_line)
+        documents.append(Document(obj, index=index, text=chunk, header=header, source=source))
         index += 1
     if not documents:
         raise InputError("no manifests on stdin (Helm 4 rejects an empty result)", file=STDIN)

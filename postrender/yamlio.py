@@ -27,7 +27,11 @@ STR = "tag:yaml.org,2002:str"
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
-    pass
+    def __init__(self, key, first_mark, mark):
+        super().__init__("while constructing a mapping", first_mark,
+                         f"found duplicate key {key!r}", mark)
+        self.key = key
+        self.first_mark = first_mark
 
 
 class Loader(_BaseLoader):
@@ -52,10 +56,7 @@ class Loader(_BaseLoader):
                 continue
             key = (key_node.tag, self.construct_object(key_node))
             if key in seen:
-                raise DuplicateKeyError(
-                    "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key[1]!r} (first at line {seen[key].line + 1})",
-                    key_node.start_mark)
+                raise DuplicateKeyError(key[1], seen[key], key_node.start_mark)
             seen[key] = key_node.start_mark
 
 
