@@ -1,0 +1,24 @@
+{{/*
+Checksum annotations for a pod template: one per template file whose content
+the pods consume (config Secrets, ConfigMaps), so that a change rolls them.
+
+  annotations:
+    {{- include "osh-lib.checksums" (dict "ctx" $ "templates" (list "secret-etc.yaml")) | nindent 4 }}
+*/}}
+{{- define "osh-lib.checksums" -}}
+{{- $ctx := .ctx -}}
+{{- range .templates }}
+checksum/{{ trimSuffix ".yaml" . }}: {{ include (print $ctx.Template.BasePath "/" .) $ctx | sha256sum }}
+{{- end }}
+{{- end -}}
+
+{{/*
+A Job name that changes with its inputs: a Job's pod template is immutable,
+so a Job whose image or config changed must be a new Job. Helm deletes the
+old one on upgrade, as it is no longer in the release.
+
+  name: {{ include "osh-lib.job-name" (dict "name" "keystone-db-sync" "inputs" (list $image $conf)) }}
+*/}}
+{{- define "osh-lib.job-name" -}}
+{{- printf "%s-%s" .name (toJson .inputs | sha256sum | trunc 8) -}}
+{{- end -}}
