@@ -1,0 +1,73 @@
+"""The `<component>-patches` ConfigMaps that carry one component's patches.
+
+Patches are packed in apply order into `<component>-patches`, then
+`<component>-2-patches`, `<component>-3-patches`, ...: every mount path still
+matches the start-up script's /*-patches/*.patch glob. A ConfigMap of the
+same name that the chart already renders is merged into, never overwritten.
+"""
+from __future__ import annotations
+
+from postrender.document import Document
+from postrender.errors import ConfigError
+from postrender.hotfix.patchfile import PatchFile
+
+# Kubernetes rejects a ConfigMap whose keys plus values pass 1 MiB.
+MAX_DATA_BYTES = 1 << 20
+
+
+def name(component: str, part: int) -> str:
+    return f"{component}-patches" if part == 1 else f"{component}-{part}-patches"
+
+
+def data_size(data: dict) -> int:
+    return sum(len(str(k).encode()) + len(str(v).encode()) for k, v in data.items())
+
+
+def pack(component: str, patches: list[PatchFile], existing: dict[str, dict],
+         limit: int = MAX_DATA_BYTES) -> list[tuple[str, dict]]:
+    """(ConfigMap name, data to add) for each part, filling parts in order.
+
+    `existing` maps a ConfigMap name to the data the chart already gives it;
+    that data counts against the part's limit.
+    """
+    parts: list[tuple[str, dict]] = []
+    part, data = 1, {}
+    used = data_size(existing.get(name(component, part), {}))
+    for patch in patches:
+        while used + patch.size > limit:
+            if not data and used == 0:
+                raise ConfigError(f"patch is {patch.size} bytes, past the {limit}-byte "
+                                  "ConfigMap limit on its own: split it", file=patch.path)
+            if data:
+                parts.append((name(component, part), data))
+            part, data = part + 1, {}
+            used = data_size(existing.get(name(component, part), {}))
+        data[patch.name] = patch.text
+        used += patch.size
+    if data:
+        parts.append((name(component, part), data))
+    return parts
+
+
+def merge(doc: Document, data: dict, patches: dict[str, PatchFile]) -> None:
+    """Add patch keys to a ConfigMap the chart rendered; a different value under a key is an error."""
+    current = doc.obj.get("data") or {}
+    if not isinstance(current, dict):
+        raise ConfigError("data is not a mapping", field="data", **doc.error_location())
+    for key, value in data.items():
+        if key in current and current[key] != value:
+            raise ConfigError(f"the chart's ConfigMap already has key {key!r}, and the patch "
+                              f"{patches[key].path} would replace it: rename the patch",
+                              field=f"data.{key}", **doc.error_location())
+    if all(key in current for key in data):
+        return  # this stage's own output, run again
+    obj = doc.touch()
+    obj["data"] = {**current, **data}
+
+
+def new(config_name: str, namespace: str | None, data: dict, labels: dict) -> Document:
+    metadata: dict = {"name": config_name, "labels": labels}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    return Document({"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
+                     "data": dict(data)})
