@@ -1,5 +1,16 @@
-"""The placement stage (not yet implemented: declares nothing)."""
+"""Node placement: the stage a region switches on with placement.yaml in its overlay dir.
+
+`load` reads the policy (placement.yaml and the files it includes) and
+returns the stage, or None when the overlay declares no placement; the
+policy schema lives in `policy`, the merge into pod specs in `stage`.
+"""
+from __future__ import annotations
+
+from postrender.overlaydir import OverlayDir
+from postrender.placement import policy
+from postrender.placement.stage import PlacementStage
 
 
-def load(overlay_dir):
-    return None
+def load(overlay_dir: OverlayDir) -> PlacementStage | None:
+    loaded = policy.load(overlay_dir)
+    return None if loaded is None else PlacementStage(loaded)

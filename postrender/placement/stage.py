@@ -1,0 +1,295 @@
+"""The placement stage: species tolerations, node selection, pinning and zone spread.
+
+For every pod template in the stream (found through podtemplate) it migrates
+legacy scheduler annotations, asks the policy for a Decision, and merges it
+into the pod spec without dropping what the chart already says. It edits a
+copy of the placement fields and touches a document only when they change.
+Node selection is by nodeSelector (equality: species labels, hostname) and,
+only for what nodeSelector cannot say (NotIn: "anywhere but dedicated"), by
+required node affinity added to every term (terms are ORed).
+"""
+from __future__ import annotations
+
+import copy
+
+from postrender import podtemplate
+from postrender.diagnostics import Diagnostics
+from postrender.document import Document
+from postrender.errors import ConfigError, InputError
+from postrender.placement import decision as decisions
+from postrender.placement import migration, scheduler
+from postrender.placement.policy import FROM_ANNOTATION, HOSTNAME_ANNOTATION, Policy, Rule
+from postrender.placement.selector import label_value_problem
+
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+ZONE_LABEL = "topology.kubernetes.io/zone"
+REPLICATED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+# The pod spec fields placement owns; only these are copied, compared and written back.
+FIELDS = ("nodeName", "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints")
+_REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
+
+
+class PlacementStage:
+    name = "placement"
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+
+    def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
+        used: set[str] = set()
+        for doc, spec in podtemplate.workloads(documents):
+            _place(self.policy, doc, spec, diagnostics, used)
+        for rule in self.policy.rules:
+            if rule.name not in used and not rule.optional:
+                diagnostics.warn(f"{rule.where}: placement rule matches no workload",
+                                 strict=True)
+        return documents
+
+
+def _labels(doc: Document) -> dict:
+    """The workload's labels, overlaid by its pod template's (the pods are what is placed)."""
+    meta = podtemplate.template_metadata(doc.obj) or {}
+    template_labels = meta.get("labels") or {}
+    return {**doc.labels, **template_labels} if template_labels else doc.labels
+
+
+def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
+           used: set[str]) -> None:
+    kind = doc.kind
+    prefix = ".".join(podtemplate.TEMPLATE_PATHS[kind])
+    spec_path = f"{prefix}.spec" if prefix else "spec"
+    where = doc.error_location()
+    meta = podtemplate.template_metadata(doc.obj) or {}
+
+    original = {k: spec[k] for k in FIELDS if k in spec}
+    work = copy.deepcopy(original)
+    annotations = meta.get("annotations") or {}
+    legacy = (migration.TOLERATIONS_ANNOTATION in annotations
+              or migration.AFFINITY_ANNOTATION in annotations)
+    notes = []
+    if legacy:
+        annotations = dict(annotations)
+        notes += migration.legacy_annotations(annotations, work, where, prefix or "(pod)")
+    try:
+        notes += migration.renamed_topology_keys(work, prefix or "(pod)")
+    except ValueError as err:
+        raise InputError(str(err), **where) from None
+
+    matched = [r for r in policy.rules
+               if r.matches(kind, doc.name, doc.namespace or "", _labels(doc))]
+    used.update(r.name for r in matched)
+    decision = decisions.decide(policy, matched, where)
+    _merge(policy, decision, doc, work, spec_path, where)
+
+    for key in list(work):
+        if key not in original and work[key] in ({}, [], None):
+            del work[key]
+    if work == original and not legacy:
+        return
+    doc.touch()
+    for key in FIELDS:
+        if key in work:
+            spec[key] = work[key]
+        elif key in spec:
+            del spec[key]
+    if legacy:
+        meta = podtemplate.template_metadata(doc.obj)
+        if annotations:
+            meta["annotations"] = annotations
+        else:
+            meta.pop("annotations", None)
+    for note in notes:
+        diagnostics.note(f"{doc.file or '<stdin>'}: {doc.address()}: {note}")
+
+
+class _Wants:
+    """What the policy requires of the nodes, each requirement with the rule it came from."""
+
+    def __init__(self):
+        self.node_selector: dict[str, tuple[str, Rule, str]] = {}   # key -> (value, rule, why)
+        self.not_in: dict[str, tuple[set[str], Rule, str]] = {}     # key -> (values, rule, why)
+        self.toleration: tuple[dict, dict, Rule] | None = None       # (toleration, taint, rule)
+
+
+def _wants(policy: Policy, decision: decisions.Decision, doc: Document, where: dict) -> _Wants:
+    wants = _Wants()
+    target = decision.target
+    if target is not None and target.value == decisions.ANYWHERE_BUT_DEDICATED:
+        for species in policy.dedicated_species():
+            for key, value in species.node_labels.items():
+                values, _, _ = wants.not_in.setdefault(
+                    key, (set(), target.rule, "anywhere but dedicated nodes"))
+                values.add(value)
+    elif target is not None:
+        species = policy.species[target.value]
+        for key, value in species.node_labels.items():
+            wants.node_selector[key] = (value, target.rule, f"species {species.name}")
+        if species.taint is not None:
+            wants.toleration = (species.toleration(), species.taint, target.rule)
+    if decision.hostname is not None:
+        hostname = decision.hostname.value
+        why = "hostname"
+        if hostname == FROM_ANNOTATION:
+            hostname = _annotated_hostname(doc, where)
+            why = f"annotation {HOSTNAME_ANNOTATION}"
+        if hostname:
+            wants.node_selector[HOSTNAME_LABEL] = (hostname, decision.hostname.rule, why)
+    return wants
+
+
+def _annotated_hostname(doc: Document, where: dict) -> str | None:
+    meta = podtemplate.template_metadata(doc.obj) or {}
+    for field, annotations in (("metadata", doc.annotations),
+                               ("pod template metadata", meta.get("annotations") or {})):
+        if HOSTNAME_ANNOTATION in annotations:
+            value = annotations[HOSTNAME_ANNOTATION]
+            problem = label_value_problem(value) if isinstance(value, str) and value else \
+                "must be a non-empty node name"
+            if problem:
+                raise InputError(problem, **where,
+                                 field=f"{field}.annotations.{HOSTNAME_ANNOTATION}")
+            return value
+    return None
+
+
+def _contradiction(where: dict, field: str, chart: str, rule: Rule, policy_says: str):
+    return ConfigError(
+        f"the chart has {chart}, but {rule.where} requires {policy_says}; "
+        "add override: true to the rule to replace the chart's value", **where, field=field)
+
+
+def _merge(policy: Policy, decision: decisions.Decision, doc: Document, work: dict,
+           spec_path: str, where: dict) -> None:
+    wants = _wants(policy, decision, doc, where)
+    selector = work.get("nodeSelector") or {}
+
+    # nodeSelector against the policy: same key, other value; or a value the policy excludes.
+    for key, (value, rule, why) in wants.node_selector.items():
+        have = selector.get(key)
+        if have is not None and have != value:
+            if not rule.override:
+                raise _contradiction(where, f"{spec_path}.nodeSelector.{key}", f"{key}={have}",
+                                     rule, f"{key}={value} ({why})")
+    for key, (values, rule, why) in wants.not_in.items():
+        have = selector.get(key)
+        if have in values and not rule.override:
+            raise _contradiction(where, f"{spec_path}.nodeSelector.{key}", f"{key}={have}",
+                                 rule, f"{key} not in ({', '.join(sorted(values))}) ({why})")
+    pinned = wants.node_selector.get(HOSTNAME_LABEL)
+    if pinned and work.get("nodeName") and work["nodeName"] != pinned[0]:
+        if not pinned[1].override:
+            raise _contradiction(where, f"{spec_path}.nodeName", f"nodeName {work['nodeName']}",
+                                 pinned[1], f"{HOSTNAME_LABEL}={pinned[0]} ({pinned[2]})")
+        del work["nodeName"]
+
+    _merge_required_terms(wants, work, spec_path, where)
+
+    if wants.node_selector:
+        merged = dict(selector)
+        for key, (value, _, _) in wants.node_selector.items():
+            merged[key] = value
+        for key, (values, rule, _) in wants.not_in.items():
+            if merged.get(key) in values:
+                del merged[key]
+        work["nodeSelector"] = merged
+    elif wants.not_in and any(selector.get(k) in v for k, (v, _, _) in wants.not_in.items()):
+        work["nodeSelector"] = {k: v for k, v in selector.items()
+                                if k not in wants.not_in or v not in wants.not_in[k][0]}
+
+    if wants.not_in:
+        _add_not_in(wants, work)
+
+    if wants.toleration is not None:
+        toleration, taint, _ = wants.toleration
+        tolerations = work.setdefault("tolerations", [])
+        if not any(isinstance(t, dict) and scheduler.tolerates(t, taint) for t in tolerations):
+            tolerations.append(toleration)
+
+    if decision.zone_spread is not None and decision.zone_spread.value:
+        _add_zone_spread(decision.zone_spread.value, doc, work)
+
+
+def _merge_required_terms(wants: _Wants, work: dict, spec_path: str, where: dict) -> None:
+    """A chart's required node affinity must leave at least one term the policy agrees with."""
+    node_affinity = (work.get("affinity") or {}).get("nodeAffinity") or {}
+    required = node_affinity.get(_REQUIRED) or {}
+    terms = required.get("nodeSelectorTerms") or []
+    if not terms or not (wants.node_selector or wants.not_in):
+        return
+    conflicts = [_term_conflict(term, wants) for term in terms]
+    if not all(conflicts):
+        return  # at least one chart term is compatible; the scheduler ANDs it with ours
+    expression, rule, policy_says = conflicts[0]
+    if not rule.override:
+        chart = f"{expression.get('key')} {expression.get('operator')} {expression.get('values') or ''}"
+        raise _contradiction(
+            where, f"{spec_path}.affinity.nodeAffinity.{_REQUIRED}.nodeSelectorTerms",
+            f"required node affinity {chart.strip()} (in every term)", rule, policy_says)
+    owned = set(wants.node_selector) | set(wants.not_in)
+    kept = []
+    for term in terms:
+        expressions = [e for e in term.get("matchExpressions") or [] if e.get("key") not in owned]
+        term = {**term, "matchExpressions": expressions} if expressions else \
+            {k: v for k, v in term.items() if k != "matchExpressions"}
+        if term.get("matchExpressions") or term.get("matchFields"):
+            kept.append(term)
+    if kept:
+        required["nodeSelectorTerms"] = kept
+    else:
+        del node_affinity[_REQUIRED]
+
+
+def _term_conflict(term: dict, wants: _Wants):
+    """(expression, rule, what the policy says) for the first clash in a term, else None."""
+    for expression in term.get("matchExpressions") or []:
+        key = expression.get("key")
+        if key in wants.node_selector:
+            value, rule, why = wants.node_selector[key]
+            if not scheduler.expression_matches(expression, {key: value}):
+                return expression, rule, f"{key}={value} ({why})"
+        if key in wants.not_in:
+            values, rule, why = wants.not_in[key]
+            if expression.get("operator") == "In" and set(expression.get("values") or []) <= values:
+                return expression, rule, f"{key} not in ({', '.join(sorted(values))}) ({why})"
+    return None
+
+
+def _add_not_in(wants: _Wants, work: dict) -> None:
+    affinity = work.setdefault("affinity", {})
+    node_affinity = affinity.setdefault("nodeAffinity", {})
+    required = node_affinity.setdefault(_REQUIRED, {})
+    terms = required.setdefault("nodeSelectorTerms", [])
+    if not terms:
+        terms.append({})
+    for term in terms:
+        expressions = term.setdefault("matchExpressions", [])
+        for key, (values, _, _) in wants.not_in.items():
+            wanted = {"key": key, "operator": "NotIn", "values": sorted(values)}
+            if not any(e.get("key") == key and e.get("operator") == "NotIn"
+                       and set(e.get("values") or []) >= values for e in expressions):
+                expressions.append(wanted)
+
+
+def _add_zone_spread(spread: dict, doc: Document, work: dict) -> None:
+    if doc.kind not in REPLICATED_KINDS:
+        return
+    replicas = (doc.obj.get("spec") or {}).get("replicas")
+    if not isinstance(replicas, int) or replicas < 2:
+        return
+    constraints = work.setdefault("topologySpreadConstraints", [])
+    if any(c.get("topologyKey") == ZONE_LABEL for c in constraints if isinstance(c, dict)):
+        return  # the chart spreads over zones already: its choice stands
+    selector = (doc.obj.get("spec") or {}).get("selector") or {}
+    if doc.kind != "ReplicationController":
+        selector = selector.get("matchLabels") or {}
+    if not selector:
+        selector = (podtemplate.template_metadata(doc.obj) or {}).get("labels") or {}
+    if not selector:
+        return  # nothing identifies the replicas to spread
+    constraint = {"maxSkew": spread["maxSkew"], "topologyKey": ZONE_LABEL,
+                  "whenUnsatisfiable": spread["whenUnsatisfiable"],
+                  "labelSelector": {"matchLabels": dict(selector)}}
+    if doc.kind == "Deployment":
+        # Count only the pods of the current ReplicaSet, so a rollout is spread too.
+        constraint["matchLabelKeys"] = ["pod-template-hash"]
+    constraints.append(constraint)
