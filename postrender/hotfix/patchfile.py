@@ -27,6 +27,7 @@ class PatchFile:
     text: str
     path: str           # as the operator wrote it, for messages
     first_target: str   # the first file it changes, relative to site-packages
+    files: tuple[str, ...] = ()  # every file it reads or writes, relative to site-packages
 
     @property
     def size(self) -> int:
@@ -49,7 +50,8 @@ def parse(component: str, name: str, text: str, path: str) -> PatchFile:
     if not patch_set:
         raise ConfigError("malformed diff: no '--- '/'+++ ' file header with hunks found",
                           file=path, line=1)
-    targets = []
+    targets: list[str] = []
+    files: list[str] = []
     for patched in patch_set:
         line = _header_line(text, patched)
         if patched.is_binary_file:
@@ -63,7 +65,9 @@ def parse(component: str, name: str, text: str, path: str) -> PatchFile:
             _check_path(header, path, line)
         real = patched.target_file if patched.target_file != DEV_NULL else patched.source_file
         targets.append(_strip(real))
-    return PatchFile(component, name, text, path, targets[0])
+        files += [_strip(p) for p in (patched.source_file, patched.target_file)
+                  if p != DEV_NULL]
+    return PatchFile(component, name, text, path, targets[0], tuple(dict.fromkeys(files)))
 
 
 def _strip(header_path: str) -> str:

@@ -55,9 +55,14 @@ fi
 # Fuzz 0: a hot-fix applies where it was made, or the start fails.
 opts="-p1 --batch --fuzz=0 --silent"
 
-# The first file a patch changes: its first '+++ ' line, one level stripped.
+# The first file a patch changes: its first '+++ ' path (the '--- ' path when
+# that file is deleted), one level stripped; a timestamp after a tab is cut.
 first_target() {
-    sed -n "/^+++ /{s/^+++ //;s/${tab}.*//;p;q;}" "$1" | sed 's#^[^/]*/##'
+    path=$(sed -n "/^+++ /{s/^+++ //;s/${tab}.*//;p;q;}" "$1")
+    if [ "$path" = /dev/null ]; then
+        path=$(sed -n "/^--- /{s/^--- //;s/${tab}.*//;p;q;}" "$1")
+    fi
+    printf '%s\n' "${path#*/}"
 }
 
 applied=0

@@ -1,0 +1,86 @@
+"""Dry run of the start-up script's patching against an image's site-packages.
+
+Each component's patches are applied, in the script's order and with the
+script's GNU patch options, to a scratch copy of the files they touch, so a
+patch that builds on an earlier one is judged as the script would judge it.
+The site-packages tree itself is never written.
+"""
+from __future__ import annotations
+
+import enum
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from postrender.hotfix.patchfile import PatchFile
+
+# Must equal `opts` in charts/openstack/files/osh-start.sh (a test holds them together).
+PATCH_OPTIONS = ("-p1", "--batch", "--fuzz=0", "--silent")
+
+
+class Outcome(enum.Enum):
+    APPLIES = "applies"
+    ALREADY_APPLIED = "already applied"
+    SKIPPED = "skipped (first file missing)"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class Result:
+    patch: PatchFile
+    outcome: Outcome
+    detail: str = ""
+
+
+def site_packages(path: Path) -> Path:
+    """DIR itself, or the one lib/python3*/site-packages below DIR when DIR is a venv."""
+    found = sorted(path.glob("lib/python3*/site-packages"))
+    return found[0] if len(found) == 1 and not (path / "__init__.py").exists() else path
+
+
+def order(patches: list[PatchFile]) -> list[PatchFile]:
+    """The start-up script's order: file name, then path (C collation)."""
+    return sorted(patches, key=lambda p: (p.name.encode(), p.path.encode()))
+
+
+def verify(site: Path, patches: list[PatchFile]) -> list[Result]:
+    """One component's patches, judged in apply order against `site`."""
+    with tempfile.TemporaryDirectory(prefix="osh-verify-") as scratch:
+        copy = Path(scratch)
+        for patch in patches:
+            for relative in patch.files:
+                source = site / relative
+                if source.is_file() and not (copy / relative).exists():
+                    (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, copy / relative)
+        return [_judge(copy, patch) for patch in order(patches)]
+
+
+def _patch(directory: Path, patch: PatchFile, *options: str,
+           quiet: bool = True) -> subprocess.CompletedProcess:
+    base = PATCH_OPTIONS if quiet else tuple(o for o in PATCH_OPTIONS if o != "--silent")
+    return subprocess.run(["patch", *base, "-d", str(directory), *options],
+                          input=patch.text.encode(), capture_output=True, timeout=60)
+
+
+def _judge(copy: Path, patch: PatchFile) -> Result:
+    if not (copy / patch.first_target).is_file():
+        return Result(patch, Outcome.SKIPPED, patch.first_target)
+    if _patch(copy, patch, "--forward", "--dry-run").returncode == 0:
+        # Applied to the scratch copy so that later patches see its result.
+        applied = _patch(copy, patch, "--forward", "--no-backup-if-mismatch",
+                         "--reject-file=-")
+        if applied.returncode == 0:
+            return Result(patch, Outcome.APPLIES)
+        return Result(patch, Outcome.CONFLICT, _output(applied))
+    if _patch(copy, patch, "--reverse", "--dry-run").returncode == 0:
+        return Result(patch, Outcome.ALREADY_APPLIED)
+    forward = _patch(copy, patch, "--forward", "--dry-run", quiet=False)
+    return Result(patch, Outcome.CONFLICT, _output(forward))
+
+
+def _output(process: subprocess.CompletedProcess) -> str:
+    text = (process.stdout + process.stderr).decode("utf-8", "replace").strip()
+    return " ".join(text.split())
