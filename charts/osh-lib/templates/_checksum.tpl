@@ -7,9 +7,11 @@ the pods consume (config Secrets, ConfigMaps), so that a change rolls them.
 */}}
 {{- define "osh-lib.checksums" -}}
 {{- $ctx := .ctx -}}
-{{- range .templates }}
-checksum/{{ trimSuffix ".yaml" . }}: {{ include (print $ctx.Template.BasePath "/" .) $ctx | sha256sum }}
-{{- end }}
+{{- $lines := list -}}
+{{- range .templates -}}
+{{- $lines = append $lines (printf "checksum/%s: %s" (trimSuffix ".yaml" .) (include (print $ctx.Template.BasePath "/" .) $ctx | sha256sum)) -}}
+{{- end -}}
+{{- join "\n" $lines -}}
 {{- end -}}
 
 {{/*
