@@ -61,8 +61,8 @@ def parse(component: str, name: str, text: str, path: str) -> PatchFile:
             raise ConfigError(f"{patched.path}: no hunks (a mode change, rename or empty "
                               "file): a hot-fix changes file contents only",
                               file=path, line=line)
-        for header in (patched.source_file, patched.target_file):
-            _check_path(header, path, line)
+        for marker, header in (("--- ", patched.source_file), ("+++ ", patched.target_file)):
+            _check_path(header, path, _line_of(text, marker + header) or line)
         real = patched.target_file if patched.target_file != DEV_NULL else patched.source_file
         targets.append(_strip(real))
         files += [_strip(p) for p in (patched.source_file, patched.target_file)
@@ -98,6 +98,13 @@ def _header_line(text: str, patched: unidiff.PatchedFile) -> int | None:
             return number
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("diff ") and patched.path in line:
+            return number
+    return None
+
+
+def _line_of(text: str, start: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(start):
             return number
     return None
 
