@@ -1,0 +1,121 @@
+"""The region renders with Helm 3 and 4, and its output is valid, current,
+labelled, placement-free and deterministic; through osh-postrender too."""
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+from tests.charts.conftest import CHARTS, REGION, documents
+
+ALLOWED_APIS = {"v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "policy/v1"}
+STANDARD_LABELS = ("name", "component", "instance", "part-of", "managed-by")
+POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+
+
+@pytest.fixture(scope="session")
+def region_text(chart_tree) -> str:
+    return chart_tree.template(REGION).stdout
+
+
+@pytest.fixture(scope="session")
+def region_objects(region_text) -> list[dict]:
+    return documents(region_text)
+
+
+def pod_spec(obj: dict) -> dict:
+    if obj["kind"] == "CronJob":
+        return obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return obj["spec"]["template"]["spec"]
+
+
+def test_region_renders_every_component(region_objects):
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in region_objects}
+    for expected in [("StatefulSet", "postgresql"), ("StatefulSet", "rabbitmq"),
+                     ("Deployment", "memcached"), ("Deployment", "keystone-api"),
+                     ("Service", "keystone-api"), ("Ingress", "keystone"),
+                     ("ConfigMap", "osh-start"), ("Secret", "openstack-tls")]:
+        assert expected in kinds
+
+
+@pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])
+def test_region_output_passes_kubernetes_validate_strict(region_objects, version):
+    for obj in region_objects:
+        kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_region_output_uses_only_current_apis(region_objects):
+    assert {o["apiVersion"] for o in region_objects} <= ALLOWED_APIS
+
+
+def test_every_object_carries_the_standard_labels(region_objects):
+    for obj in region_objects:
+        labels = obj["metadata"].get("labels", {})
+        missing = [k for k in STANDARD_LABELS if f"app.kubernetes.io/{k}" not in labels]
+        assert not missing, f"{obj['kind']}/{obj['metadata']['name']} lacks {missing}"
+        assert labels["app.kubernetes.io/part-of"] == "openstack"
+
+
+def test_every_pod_template_carries_service_and_component_labels(region_objects):
+    for obj in region_objects:
+        if obj["kind"] in POD_TEMPLATE_KINDS:
+            labels = obj["spec"]["template"]["metadata"]["labels"]
+            assert labels["app.kubernetes.io/name"] and labels["app.kubernetes.io/component"]
+
+
+def test_charts_carry_no_placement(region_objects):
+    for obj in region_objects:
+        if obj["kind"] in POD_TEMPLATE_KINDS:
+            spec = pod_spec(obj)
+            for key in ("tolerations", "nodeSelector", "affinity", "topologySpreadConstraints"):
+                assert key not in spec, f"{obj['kind']}/{obj['metadata']['name']}: {key}"
+
+
+def test_region_render_is_deterministic(chart_tree, region_text):
+    assert chart_tree.template(REGION).stdout == region_text
+
+
+def test_kolla_containers_start_through_the_hotfix_script(region_objects):
+    kolla = 0
+    for obj in region_objects:
+        if obj["kind"] not in POD_TEMPLATE_KINDS:
+            continue
+        spec = pod_spec(obj)
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        for container in spec["containers"] + spec.get("initContainers", []):
+            if "/openstack.kolla/" not in container["image"]:
+                continue
+            kolla += 1
+            assert container["command"] == ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
+            assert container["args"] == ["kolla_start"]
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            assert volumes[mounts["/var/lib/osh/start"]]["configMap"]["name"] == "osh-start"
+    assert kolla >= 3  # keystone api, db-sync, bootstrap
+
+
+def test_osh_start_configmap_holds_the_script_file(region_objects):
+    configmap = next(o for o in region_objects if o["kind"] == "ConfigMap"
+                     and o["metadata"]["name"] == "osh-start")
+    script = (CHARTS / "openstack" / "files" / "osh-start.sh").read_text()
+    assert configmap["data"]["osh-start.sh"].strip() == script.strip()
+
+
+def test_images_come_from_the_global_registry(chart_tree):
+    objects = chart_tree.render(REGION, "--set", "global.image.registry=registry.example.net",
+                                "--set", "global.upstream_image.registry=mirror.example.net")
+    images = [c["image"] for o in objects if o["kind"] in POD_TEMPLATE_KINDS
+              for c in pod_spec(o)["containers"]]
+    assert images
+    assert all(i.startswith(("registry.example.net/openstack.kolla/", "mirror.example.net/library/"))
+               for i in images), images
+    assert "registry.example.net/openstack.kolla/keystone:2025.1-ubuntu-noble" in images
+
+
+def test_region_renders_through_osh_postrender(chart_tree, region_objects):
+    result = chart_tree.template(REGION, *chart_tree.helm.post_renderer_args(f"--region={REGION}"))
+    objects = documents(result.stdout)
+    assert {(o["kind"], o["metadata"]["name"]) for o in objects} >= \
+           {(o["kind"], o["metadata"]["name"]) for o in region_objects}
+    for obj in objects:
+        for version in ("1.30.0", "1.33.0"):
+            kubernetes_validate.validate(obj, version, strict=True)
+    assert {o["apiVersion"] for o in objects} <= ALLOWED_APIS
