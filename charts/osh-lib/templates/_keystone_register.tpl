@@ -14,13 +14,14 @@ a Job's pod template is immutable).
     "roles" (list "admin" "service")
     "services" (list (dict "type" "image" "name" "glance" "description" "Image service"))
     "endpoints" (list (dict "type" "image" "interface" "public" "url" "https://...") ...)
-    "resources" .Values.resources.jobs)
+    "resources" .Values.resources.jobs
+    "image" "kolla-toolbox")              # optional: the Kolla image with the openstack client
 
 The user's password Secret is the chart's own (see osh-lib.ks-user-secret).
 */}}
 {{- define "osh-lib.ks-register-job" -}}
 {{- $ctx := .ctx -}}
-{{- $image := include "osh-lib.image" (dict "ctx" $ctx "image" "kolla-toolbox") -}}
+{{- $image := include "osh-lib.image" (dict "ctx" $ctx "image" (.image | default "kolla-toolbox")) -}}
 {{- $services := list -}}
 {{- range .services -}}
 {{- $services = append $services (printf "%s|%s|%s" .type .name .description) -}}
@@ -90,7 +91,7 @@ spec:
 The Secret with a service user's Keystone password (key "password"); the
 services' config Secrets embed the same value.
 
-  include "osh-lib.ks-user-secret" (dict "ctx" $ "name" "glance-ks-user" "key" "glance.service_user.password" "value" .Values.service_user.password)
+  include "osh-lib.ks-user-secret" (dict "ctx" $ "name" "glance-ks-user" "key" "glance.keystone_password" "value" .Values.keystone_password)
 */}}
 {{- define "osh-lib.ks-user-secret" -}}
 apiVersion: v1
