@@ -1,5 +1,31 @@
-"""The overlay stage (not yet implemented: declares nothing)."""
+"""The region overlay stage: a kustomization applied to the Helm stream.
+
+Switched on only by `kustomization.yaml` in the overlay directory. It gives
+what `kubectl kustomize` gives for `resources: [the stream]` plus the same
+fields (see docs/overlay.md for the few intended differences), works on the
+parsed documents, and reads files only through `OverlayDir`.
+"""
+from __future__ import annotations
+
+from postrender.diagnostics import Diagnostics
+from postrender.document import Document
+from postrender.overlay.build import Build
+from postrender.overlay.kustomization import FILENAME, Kustomization, Reader
+from postrender.overlaydir import OverlayDir
 
 
-def load(overlay_dir):
-    return None
+class OverlayStage:
+    name = "overlay"
+
+    def __init__(self, kustomization: Kustomization, overlay_dir: OverlayDir):
+        self.kustomization = kustomization
+        self.overlay_dir = overlay_dir
+
+    def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
+        return Build(self.kustomization, self.overlay_dir, documents, diagnostics).run()
+
+
+def load(overlay_dir: OverlayDir) -> OverlayStage | None:
+    if overlay_dir.file(FILENAME) is None:
+        return None
+    return OverlayStage(Reader(overlay_dir, overlay_dir.path).read(), overlay_dir)

@@ -1,0 +1,314 @@
+"""Apply a kustomization to the parsed stream, in kustomize's order.
+
+Order (as `kubectl kustomize` with the stream as its first resource):
+resources, generators, patchesStrategicMerge, patches, namespace, labels,
+annotations, patchesJson6902, images; then generated names get their hash
+suffix and references to them are rewritten. A document is touched only when
+its object really changes; untouched documents keep their original text.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import jsonpatch
+import yaml
+
+from postrender import yamlio
+from postrender.diagnostics import Diagnostics
+from postrender.document import Document
+from postrender.errors import ConfigError, InputError
+from postrender.overlay import generators, images, metadata, namereference, strategic
+from postrender.overlay.kustomization import Kustomization, Patch, Reader
+from postrender.overlay.selector import ResourceIndex, Selection, effective_namespace
+from postrender.overlaydir import OverlayDir
+
+JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
+            "copy": ("from",), "test": ("value",)}
+
+
+@dataclass
+class Slot:
+    """One resource being built: its document and whether it awaits a hash suffix."""
+
+    document: Document
+    needs_hash: bool = False
+    changed: bool = False
+
+
+class Build:
+    def __init__(self, kustomization: Kustomization, overlay: OverlayDir,
+                 documents: list[Document], diagnostics: Diagnostics):
+        self.k = kustomization
+        self.overlay = overlay
+        self.diagnostics = diagnostics
+        self.slots = [Slot(doc) for doc in documents]
+        self.index = ResourceIndex([doc.obj for doc in documents])
+        self._ids: dict[tuple, int] = {}
+        for position, doc in enumerate(documents):
+            self._register(position, doc.error_location(), InputError)
+
+    # -- bookkeeping ------------------------------------------------------------
+    def error(self, reason: str, where: str, **extra) -> ConfigError:
+        return ConfigError(reason, file=self.k.file, field=where, **extra)
+
+    def _id(self, obj: dict) -> tuple:
+        meta = obj.get("metadata") or {}
+        return (obj.get("apiVersion"), obj.get("kind"), meta.get("name"),
+                effective_namespace(obj.get("kind", ""), meta.get("namespace")))
+
+    def _register(self, position: int, location: dict, error=ConfigError) -> None:
+        key = self._id(self.index.objects[position])
+        if key in self._ids:
+            first = self.slots[self._ids[key]].document.address()
+            raise error(f"{key[1]}/{key[2]} is defined twice (first as {first}); kustomize "
+                        "refuses duplicate ids", **location)
+        self._ids[key] = position
+
+    def _add(self, obj: dict, where: str, *, needs_hash: bool = False) -> None:
+        position = self.index.append(obj)
+        self.slots.append(Slot(Document(obj), needs_hash=needs_hash, changed=True))
+        self._register(position, {"file": self.k.file, "field": where})
+
+    def _replace(self, position: int, obj: dict | None) -> None:
+        slot = self.slots[position]
+        if obj is not None and obj == slot.document.obj:
+            return
+        slot.document.touch()
+        slot.changed = True
+        if obj is not None:
+            slot.document.obj = obj
+        self.index.update(position, obj)
+
+    def _edit(self, position: int) -> dict:
+        """The live object, touched, for in-place edits."""
+        slot = self.slots[position]
+        slot.changed = True
+        return slot.document.touch()
+
+    def live(self):
+        for position, obj in enumerate(self.index.objects):
+            if obj is not None:
+                yield position, obj
+
+    # -- the steps --------------------------------------------------------------
+    def run(self) -> list[Document]:
+        for resource in self.k.resources:
+            objects = resource.objects
+            if resource.directory is not None:
+                sub = Reader(self.overlay, resource.directory).read()
+                objects = [doc.obj for doc in Build(sub, self.overlay, [], self.diagnostics).run()]
+            for obj in objects:
+                self._add(copy.deepcopy(obj), resource.where)
+        for generator in self.k.generators:
+            self._generate(generator)
+        for patch in self.k.strategic_patches:
+            self._strategic(patch)
+        for patch in self.k.patches:
+            self._patch(patch)
+        if self.k.namespace:
+            self._namespace(self.k.namespace)
+        for label_set in self.k.labels:
+            for position, _ in list(self.live()):
+                metadata.add_labels(self._edit(position), label_set.pairs,
+                                    selectors=label_set.selectors, templates=label_set.templates)
+                self.index.update(position, self.index.objects[position])
+        if self.k.annotations:
+            for position, _ in list(self.live()):
+                metadata.add_annotations(self._edit(position), self.k.annotations)
+        for patch in self.k.json_patches:
+            self._json6902(patch, patch.text, patch.target)
+        if self.k.images:
+            rules = [images.ImageRule(entry) for entry in self.k.images]
+            for position, obj in list(self.live()):
+                found = images.changes(obj, rules)
+                if found:
+                    self._edit(position)
+                    for container, image in found:
+                        container["image"] = image
+        self._hash_names()
+        return [slot.document for slot, obj in zip(self.slots, self.index.objects)
+                if obj is not None]
+
+    def _namespace(self, namespace: str) -> None:
+        for position, obj in list(self.live()):
+            if metadata.namespace_applies(obj, namespace):
+                metadata.set_namespace(self._edit(position), namespace)
+
+    # -- generators -------------------------------------------------------------
+    def _generate(self, generator) -> None:
+        obj = generators.build(generator, self.k.file)
+        needs_hash = not generator.options.disable_hash
+        if generator.behavior == "create":
+            self._add(obj, generator.where, needs_hash=needs_hash)
+            return
+        position = self.index.find("v1", generator.kind, generator.name, generator.namespace)
+        if position is None:
+            raise self.error(f"behavior {generator.behavior}: there is no {generator.kind} "
+                             f"{generator.name!r} to {generator.behavior}", generator.where)
+        old = self.index.objects[position]
+        old_meta = old.get("metadata") or {}
+        meta = obj["metadata"]
+        merged_labels = {**(old_meta.get("labels") or {}), **(meta.get("labels") or {})}
+        merged_notes = {**(old_meta.get("annotations") or {}), **(meta.get("annotations") or {})}
+        meta.pop("labels", None)
+        meta.pop("annotations", None)
+        if merged_labels:
+            meta["labels"] = merged_labels
+        if merged_notes:
+            meta["annotations"] = merged_notes
+        meta["name"] = old_meta.get("name")
+        meta.pop("namespace", None)
+        if old_meta.get("namespace") is not None:
+            meta["namespace"] = old_meta["namespace"]
+        if generator.behavior == "merge":
+            for key in ("data", "binaryData"):
+                combined = {**(old.get(key) or {}), **(obj.get(key) or {})}
+                if combined:
+                    obj[key] = combined
+        self._replace(position, obj)
+        self.slots[position].needs_hash = self.slots[position].needs_hash or needs_hash
+
+    def _hash_names(self) -> None:
+        renames: dict[tuple[str, str, str], str] = {}
+        for position, obj in list(self.live()):
+            if not self.slots[position].needs_hash:
+                continue
+            meta = self._edit(position)["metadata"]
+            old = meta["name"]
+            meta["name"] = f"{old}-{generators.name_hash(obj)}"
+            renames[(obj["kind"], effective_namespace(obj["kind"], meta.get("namespace")), old)] \
+                = meta["name"]
+        if not renames:
+            return
+        for position, obj in list(self.live()):
+            changes = namereference.planned(obj, renames)
+            if changes:
+                self._edit(position)
+                for mapping, key, new in changes:
+                    mapping[key] = new
+
+    # -- patches ----------------------------------------------------------------
+    def _parse_patch(self, patch: Patch):
+        """('json', ops) or ('strategic', [patch objects]), detected as kustomize does."""
+        try:
+            documents = [d for d in yaml.load_all(patch.text, Loader=yamlio.Loader)
+                         if d is not None]
+        except yaml.YAMLError as err:
+            raise self.error(f"the patch is not valid YAML or JSON: {err}", patch.where) from None
+        if len(documents) == 1 and isinstance(documents[0], list):
+            return "json", documents[0]
+        if not documents or not all(isinstance(d, dict) for d in documents):
+            raise self.error("the patch is neither a strategic merge patch (a mapping) nor "
+                             "a JSON 6902 patch (a list of operations)", patch.where)
+        return "strategic", documents
+
+    def _patch(self, patch: Patch) -> None:
+        kind, body = self._parse_patch(patch)
+        if kind == "json":
+            if patch.target is None:
+                raise self.error("a JSON 6902 patch needs a target", patch.where)
+            self._json6902(patch, body, patch.target)
+            return
+        if patch.target is None:
+            for n, body_doc in enumerate(body):
+                self._strategic_by_id(patch, body_doc, n, len(body))
+            return
+        selected = self._select(patch)
+        for position in selected:
+            for n, body_doc in enumerate(body):
+                if self.index.objects[position] is not None:
+                    self._merge(position, body_doc, patch, n, len(body))
+
+    def _strategic(self, patch: Patch) -> None:
+        kind, body = self._parse_patch(patch)
+        if kind == "json":
+            raise self.error("a JSON 6902 patch cannot be listed under patchesStrategicMerge",
+                             patch.where)
+        for n, body_doc in enumerate(body):
+            self._strategic_by_id(patch, body_doc, n, len(body))
+
+    def _where(self, patch: Patch, n: int, count: int) -> str:
+        return patch.where + (f" (document {n + 1})" if count > 1 else "")
+
+    def _strategic_by_id(self, patch: Patch, body: dict, n: int, count: int) -> None:
+        where = self._where(patch, n, count)
+        meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        if not body.get("apiVersion") or not body.get("kind") or not meta.get("name"):
+            raise self.error("a strategic merge patch without a target needs apiVersion, kind "
+                             "and metadata.name to find its resource", where)
+        position = self.index.find(body["apiVersion"], body["kind"], meta["name"],
+                                   meta.get("namespace"))
+        if position is None:
+            ns = meta.get("namespace")
+            raise self.error(f"no resource matches {body['apiVersion']} {body['kind']} "
+                             f"{(ns + '/') if ns else ''}{meta['name']}", where)
+        self._merge(position, body, patch, n, count)
+
+    def _merge(self, position: int, body: dict, patch: Patch, n: int, count: int) -> None:
+        obj = self.index.objects[position]
+        meta = obj.get("metadata") or {}
+        name, namespace, kind = meta.get("name"), meta.get("namespace"), obj.get("kind")
+        try:
+            result = strategic.apply(obj, body)
+        except strategic.PatchFailure as err:
+            raise self.error(f"cannot apply to {self.slots[position].document.address()}: {err}",
+                             self._where(patch, n, count)) from None
+        if result is not None:
+            result_meta = result.setdefault("metadata", {})
+            if not patch.allow_kind_change:
+                result["kind"] = kind
+            if not patch.allow_name_change:
+                result_meta["name"] = name
+            if namespace is None:
+                result_meta.pop("namespace", None)
+            else:
+                result_meta["namespace"] = namespace
+        self._replace(position, result)
+
+    def _select(self, patch: Patch) -> list[int]:
+        selected = Selection(patch.target, f"{patch.where}.target").select(self.index)
+        if not selected:
+            # kustomize applies such a patch to nothing and says nothing; a
+            # region overlay that patches nothing is almost always a mistake.
+            self.diagnostics.warn(f"{self.k.file}: {patch.where}: target matches no resource",
+                                  strict=True)
+        return selected
+
+    def _json6902(self, patch: Patch, body, target) -> None:
+        if isinstance(body, str):
+            kind, body = self._parse_patch(patch)
+            if kind != "json":
+                raise self.error("patchesJson6902 needs a list of JSON 6902 operations",
+                                 patch.where)
+        self._check_operations(patch, body)
+        selected = self._select(patch)
+        for position in selected:
+            obj = self.index.objects[position]
+            try:
+                result = jsonpatch.apply_patch(obj, body, in_place=False)
+            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
+                raise self.error(f"cannot apply to {self.slots[position].document.address()}: "
+                                 f"{err}", patch.where) from None
+            if not isinstance(result, dict):
+                raise self.error(f"the patch turns {self.slots[position].document.address()} "
+                                 "into something other than an object", patch.where)
+            self._replace(position, result)
+
+    def _check_operations(self, patch: Patch, operations: list) -> None:
+        for n, op in enumerate(operations):
+            where = f"{patch.where}: operation {n}"
+            if not isinstance(op, dict):
+                raise self.error(f"{where}: must be a mapping with 'op' and 'path'", patch.where)
+            name = op.get("op")
+            if name not in JSON_OPS:
+                raise self.error(f"{where}: invalid op {name!r} (one of "
+                                 f"{', '.join(JSON_OPS)})", patch.where)
+            for key in ("path", *JSON_OPS[name]):
+                if key not in op:
+                    raise self.error(f"{where}: op {name!r} needs {key!r}", patch.where)
+            for key in ("path", "from"):
+                if key in op and (not isinstance(op[key], str)
+                                  or (op[key] and not op[key].startswith("/"))):
+                    raise self.error(f"{where}: invalid {key} {op[key]!r} (a JSON pointer "
+                                     "starts with '/')", patch.where)

@@ -1,0 +1,89 @@
+"""The `images` field: new names, tags and digests for matching container images.
+
+Like kustomize, every `containers` and `initContainers` list anywhere in an
+object is visited (so CronJobs and custom resources that embed pods are
+covered too); an image matches when its name, without tag or digest, is the
+entry's name. Nothing else in the object is looked at or changed.
+"""
+from __future__ import annotations
+
+import re
+
+from postrender.overlay.kustomization import Image
+
+CONTAINER_LISTS = ("containers", "initContainers")
+
+
+def split(image: str) -> tuple[str, str, str]:
+    """(name, tag, digest), with a registry port not mistaken for a tag."""
+    slash = image.find("/")
+    offset = slash if slash > 0 else 0
+    search = image[offset:]
+    at, colon = search.find("@"), search.find(":")
+    if colon < 0 and at < 0:
+        return image, "", ""
+    if at >= 0 and (colon < 0 or at < colon):
+        return image[:offset + at], "", image[offset + at + 1:]
+    if at >= 0:
+        return (image[:offset + colon], image[offset + colon + 1:offset + at],
+                image[offset + at + 1:])
+    return image[:offset + colon], image[offset + colon + 1:], ""
+
+
+class ImageRule:
+    def __init__(self, entry: Image):
+        self.entry = entry
+        # kustomize puts the name into the pattern unescaped; so do we, to match alike.
+        try:
+            self.pattern = re.compile(f"{entry.name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?\\Z")
+        except re.error:
+            self.pattern = re.compile(f"{re.escape(entry.name)}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?\\Z")
+
+    def rewrite(self, image: str) -> str | None:
+        if not self.pattern.match(image):
+            return None
+        e = self.entry
+        name, tag, digest = split(image)
+        if e.new_name:
+            name = e.new_name
+        if e.new_tag and e.digest:
+            tag, digest = e.new_tag, e.digest
+        elif e.new_tag:
+            tag, digest = e.new_tag, ""
+        elif e.digest:
+            tag, digest = "", e.digest
+        return name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
+
+
+def _containers(node):
+    """Every container mapping under any containers/initContainers list."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            for key, value in current.items():
+                if key in CONTAINER_LISTS and isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, dict):
+                            yield item
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
+
+
+def changes(obj: dict, rules: list[ImageRule]) -> list[tuple[dict, str]]:
+    """(container, new image) pairs; the caller touches the document before applying."""
+    found = []
+    for container in _containers(obj):
+        image = container.get("image")
+        if not isinstance(image, str):
+            continue
+        new = image
+        for rule in rules:
+            rewritten = rule.rewrite(new)
+            if rewritten is not None:
+                new = rewritten
+        if new != image:
+            found.append((container, new))
+    return found

@@ -1,0 +1,140 @@
+"""Labels, annotations and the namespace, set where kustomize sets them.
+
+The field lists below are kustomize's built-in field specs for commonLabels,
+labels (with and without selectors and templates), commonAnnotations and
+namespace. They add or overwrite keys; they never remove anything.
+"""
+from __future__ import annotations
+
+from postrender.overlay.selector import CLUSTER_SCOPED, split_api_version
+
+# (group or None for any, kind, path, create-if-missing)
+_WORKLOADS = ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet")
+_AFFINITY = tuple(
+    f"spec/template/spec/affinity/{kind}/{term}/labelSelector/matchLabels"
+    for kind in ("podAffinity", "podAntiAffinity")
+    for term in ("preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm",
+                 "requiredDuringSchedulingIgnoredDuringExecution"))
+
+TEMPLATE_LABELS = (
+    ("", "ReplicationController", "spec/template/metadata/labels", True),
+    (None, "Deployment", "spec/template/metadata/labels", True),
+    (None, "ReplicaSet", "spec/template/metadata/labels", True),
+    (None, "DaemonSet", "spec/template/metadata/labels", True),
+    ("apps", "StatefulSet", "spec/template/metadata/labels", True),
+    ("batch", "Job", "spec/template/metadata/labels", True),
+    ("batch", "CronJob", "spec/jobTemplate/metadata/labels", True),
+    ("batch", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", True),
+)
+
+SELECTOR_LABELS = (
+    ("", "Service", "spec/selector", True),
+    ("", "ReplicationController", "spec/selector", True),
+    (None, "Deployment", "spec/selector/matchLabels", True),
+    *(("apps", "Deployment", path, False) for path in _AFFINITY),
+    ("apps", "Deployment", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+     False),
+    (None, "ReplicaSet", "spec/selector/matchLabels", True),
+    (None, "DaemonSet", "spec/selector/matchLabels", True),
+    ("apps", "StatefulSet", "spec/selector/matchLabels", True),
+    *(("apps", "StatefulSet", path, False) for path in _AFFINITY),
+    ("apps", "StatefulSet", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+     False),
+    ("apps", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", True),
+    ("batch", "Job", "spec/selector/matchLabels", False),
+    ("batch", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", False),
+    ("policy", "PodDisruptionBudget", "spec/selector/matchLabels", False),
+    ("networking.k8s.io", "NetworkPolicy", "spec/podSelector/matchLabels", False),
+    ("networking.k8s.io", "NetworkPolicy", "spec/ingress/from/podSelector/matchLabels", False),
+    ("networking.k8s.io", "NetworkPolicy", "spec/egress/to/podSelector/matchLabels", False),
+)
+
+TEMPLATE_ANNOTATIONS = (
+    ("", "ReplicationController", "spec/template/metadata/annotations", True),
+    (None, "Deployment", "spec/template/metadata/annotations", True),
+    (None, "ReplicaSet", "spec/template/metadata/annotations", True),
+    (None, "DaemonSet", "spec/template/metadata/annotations", True),
+    ("apps", "StatefulSet", "spec/template/metadata/annotations", True),
+    ("batch", "Job", "spec/template/metadata/annotations", True),
+    ("batch", "CronJob", "spec/jobTemplate/metadata/annotations", True),
+    ("batch", "CronJob", "spec/jobTemplate/spec/template/metadata/annotations", True),
+)
+
+
+def _maps(node, parts: list[str], create: bool):
+    """Every mapping at the path below node, created where allowed."""
+    if not parts:
+        if isinstance(node, dict):
+            yield node
+        return
+    head, rest = parts[0], parts[1:]
+    if head.endswith("[]"):
+        head = head[:-2]
+    child = node.get(head) if isinstance(node, dict) else None
+    if isinstance(child, list):
+        for item in child:
+            yield from _maps(item, rest, create)
+        return
+    if child is None:
+        if not create or not isinstance(node, dict):
+            return
+        child = node[head] = {}
+    yield from _maps(child, rest, create)
+
+
+def _specs_for(obj: dict, specs) -> list[tuple[list[str], bool]]:
+    group, _ = split_api_version(obj.get("apiVersion", ""))
+    kind = obj.get("kind")
+    return [(path.split("/"), create) for g, k, path, create in specs
+            if k == kind and (g is None or g == group)]
+
+
+def add_labels(obj: dict, pairs: dict[str, str], *, selectors: bool, templates: bool) -> None:
+    specs = (*(TEMPLATE_LABELS if templates else ()), *(SELECTOR_LABELS if selectors else ()))
+    targets = [(["metadata", "labels"], True), *_specs_for(obj, specs)]
+    for parts, create in targets:
+        for mapping in list(_maps(obj, parts, create)):
+            mapping.update(pairs)
+
+
+def add_annotations(obj: dict, pairs: dict[str, str]) -> None:
+    for parts, create in [(["metadata", "annotations"], True),
+                          *_specs_for(obj, TEMPLATE_ANNOTATIONS)]:
+        for mapping in list(_maps(obj, parts, create)):
+            mapping.update(pairs)
+
+
+_NAMESPACE_REFERRERS = ("RoleBinding", "ClusterRoleBinding", "ValidatingWebhookConfiguration",
+                        "MutatingWebhookConfiguration", "APIService", "CustomResourceDefinition")
+
+
+def namespace_applies(obj: dict, namespace: str) -> bool:
+    """Whether set_namespace could change this object (so that others stay untouched)."""
+    kind = obj.get("kind")
+    if kind in _NAMESPACE_REFERRERS:
+        return True
+    return kind not in CLUSTER_SCOPED and (obj.get("metadata") or {}).get("namespace") != namespace
+
+
+def set_namespace(obj: dict, namespace: str) -> None:
+    kind = obj.get("kind")
+    if kind not in CLUSTER_SCOPED:
+        obj.setdefault("metadata", {})["namespace"] = namespace
+    if kind in ("RoleBinding", "ClusterRoleBinding"):
+        for subject in obj.get("subjects") or ():
+            if isinstance(subject, dict) and subject.get("name") == "default":
+                subject["namespace"] = namespace
+    if kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
+        for hook in obj.get("webhooks") or ():
+            service = ((hook or {}).get("clientConfig") or {}).get("service")
+            if isinstance(service, dict):
+                service["namespace"] = namespace
+    if kind == "APIService":
+        service = (obj.get("spec") or {}).get("service")
+        if isinstance(service, dict):
+            service["namespace"] = namespace
+    if kind == "CustomResourceDefinition":
+        service = ((((obj.get("spec") or {}).get("conversion") or {}).get("webhook") or {})
+                   .get("clientConfig") or {}).get("service")
+        if isinstance(service, dict):
+            service["namespace"] = namespace

@@ -1,0 +1,83 @@
+"""Point references at the renamed ConfigMaps and Secrets (hash suffixes).
+
+After generated objects get their hash suffix, every reference to the old
+name in the same namespace is rewritten: pod volumes (also projected), env
+valueFrom, envFrom, imagePullSecrets, ServiceAccount secrets and Ingress
+TLS secrets. It changes nothing but those name fields.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from postrender import podtemplate
+from postrender.overlay.selector import effective_namespace
+
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def _pod_references(spec: dict) -> Iterator[tuple[str, dict, str]]:
+    """(referenced kind, mapping, key) for each name field of a pod spec."""
+    for volume in spec.get("volumes") or ():
+        if not isinstance(volume, dict):
+            continue
+        if isinstance(volume.get("configMap"), dict):
+            yield "ConfigMap", volume["configMap"], "name"
+        if isinstance(volume.get("secret"), dict):
+            yield "Secret", volume["secret"], "secretName"
+        for source in (volume.get("projected") or {}).get("sources") or ():
+            if isinstance(source, dict):
+                if isinstance(source.get("configMap"), dict):
+                    yield "ConfigMap", source["configMap"], "name"
+                if isinstance(source.get("secret"), dict):
+                    yield "Secret", source["secret"], "name"
+    for list_name in CONTAINER_LISTS:
+        for container in spec.get(list_name) or ():
+            if not isinstance(container, dict):
+                continue
+            for env in container.get("env") or ():
+                value_from = (env or {}).get("valueFrom") if isinstance(env, dict) else None
+                if isinstance(value_from, dict):
+                    if isinstance(value_from.get("configMapKeyRef"), dict):
+                        yield "ConfigMap", value_from["configMapKeyRef"], "name"
+                    if isinstance(value_from.get("secretKeyRef"), dict):
+                        yield "Secret", value_from["secretKeyRef"], "name"
+            for source in container.get("envFrom") or ():
+                if isinstance(source, dict):
+                    if isinstance(source.get("configMapRef"), dict):
+                        yield "ConfigMap", source["configMapRef"], "name"
+                    if isinstance(source.get("secretRef"), dict):
+                        yield "Secret", source["secretRef"], "name"
+    for secret in spec.get("imagePullSecrets") or ():
+        if isinstance(secret, dict):
+            yield "Secret", secret, "name"
+
+
+def references(obj: dict) -> Iterator[tuple[str, dict, str]]:
+    spec = podtemplate.pod_spec(obj)
+    if spec is not None:
+        yield from _pod_references(spec)
+    kind = obj.get("kind")
+    if kind == "ServiceAccount":
+        for field in ("secrets", "imagePullSecrets"):
+            for secret in obj.get(field) or ():
+                if isinstance(secret, dict):
+                    yield "Secret", secret, "name"
+    elif kind == "Ingress":
+        for tls in (obj.get("spec") or {}).get("tls") or ():
+            if isinstance(tls, dict):
+                yield "Secret", tls, "secretName"
+
+
+def planned(obj: dict, renames: dict[tuple[str, str, str], str]) -> list[tuple[dict, str, str]]:
+    """(mapping, key, new name) for each reference that must change.
+
+    `renames` maps (kind, effective namespace, old name) to the new name.
+    """
+    namespace = effective_namespace(obj.get("kind", ""), (obj.get("metadata") or {}).get("namespace"))
+    changes = []
+    for kind, mapping, key in references(obj):
+        old = mapping.get(key)
+        new = renames.get((kind, namespace, old)) if isinstance(old, str) else None
+        if new is not None and new != old:
+            changes.append((mapping, key, new))
+    return changes
