@@ -123,3 +123,28 @@ def without_filename(obj: dict) -> dict:
     if not annotations:
         obj["metadata"].pop("annotations", None)
     return obj
+
+
+def test_helm4_plugin_installed_elsewhere_uses_the_console_script_on_path(tmp_path):
+    """A plugin dir without a venv (e.g. after `pip install .`) finds osh-postrender on PATH."""
+    from tests.conftest import Helm, _fetch_helm
+
+    plugin = tmp_path / "plugin"
+    (plugin / "bin").mkdir(parents=True)
+    shutil.copy(ROOT / "plugin.yaml", plugin / "plugin.yaml")
+    shutil.copy(ROOT / "bin" / "osh-postrender", plugin / "bin" / "osh-postrender")
+    helm = Helm(_fetch_helm("4"), tmp_path / "home")
+    helm.run("plugin", "install", str(plugin))
+    (tmp_path / "overlays" / "empty").mkdir(parents=True)
+    out = helm.run("template", "r", str(CHART),
+                   *helm.post_renderer_args("--region=empty", f"--root={tmp_path}")).stdout
+    assert any(d["kind"] == "Deployment" for d in objects(out))
+
+
+def test_plugin_command_depends_on_no_machine_path():
+    plugin = yaml.safe_load((ROOT / "plugin.yaml").read_text())
+    assert plugin["type"] == "postrenderer/v1" and plugin["name"] == "osh-postrender"
+    (command,) = plugin["runtimeConfig"]["platformCommand"]
+    assert command["command"] == "${HELM_PLUGIN_DIR}/bin/osh-postrender"
+    script = (ROOT / "bin" / "osh-postrender").read_text()
+    assert str(ROOT) not in script and "/work/" not in script
