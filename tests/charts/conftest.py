@@ -85,6 +85,21 @@ class ChartTree:
     def render(self, chart: str = REGION, *args: str) -> list[dict]:
         return documents(self.template(chart, *args).stdout)
 
+    def region_without(self, key: str, workdir: Path) -> Path:
+        """A copy of the built region chart whose values.yaml lacks `key`
+        (dotted). `--set key=null` cannot say this: Helm fills a nulled key
+        back from the chart's own values.yaml, and keeps nulled globals."""
+        copy_dir = workdir / REGION
+        shutil.copytree(self.path(REGION), copy_dir)
+        values = yaml.safe_load((copy_dir / "values.yaml").read_text())
+        *parents, last = key.split(".")
+        node = values
+        for part in parents:
+            node = node[part]
+        del node[last]
+        (copy_dir / "values.yaml").write_text(yaml.safe_dump(values))
+        return copy_dir
+
 
 @pytest.fixture(scope="session")
 def chart_tree(helm, tmp_path_factory) -> ChartTree:
