@@ -11,7 +11,8 @@ from postrender import podtemplate
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.hotfix import catalog as catalog_module
-from postrender.hotfix import configmap, mount
+from postrender.errors import ConfigError
+from postrender.hotfix import configmap, mount, patchfile
 from postrender.hotfix.catalog import Catalog
 from postrender.overlaydir import OverlayDir
 
@@ -63,11 +64,13 @@ class HotfixStage:
         added: list[Document] = []
         for (component, namespace), workloads in sorted(
                 targets.items(), key=lambda item: (item[0][0], item[0][1] or "")):
-            added += self._component(component, namespace, workloads, documents + added)
+            added += self._component(component, namespace, workloads, documents + added,
+                                     diagnostics)
         return documents + added
 
     def _component(self, component: str, namespace: str | None,
-                   workloads: list[tuple[Document, list]], documents: list[Document]):
+                   workloads: list[tuple[Document, list]], documents: list[Document],
+                   diagnostics: Diagnostics):
         patches = self.catalog.patches[component]
         by_name = {p.name: p for p in patches}
         rendered = {doc.name: doc for doc in documents
@@ -78,6 +81,8 @@ class HotfixStage:
         existing = {name: {k: v for k, v in (doc.obj.get("data") or {}).items()
                            if not (k in by_name and by_name[k].text == v)}
                     for name, doc in rendered.items() if isinstance(doc.obj.get("data"), dict)}
+        for name, data in existing.items():
+            self._check_chart_patches(rendered[name], data, diagnostics)
         parts = configmap.pack(component, patches, existing)
         added = []
         for config_name, data in parts:
@@ -95,6 +100,18 @@ class HotfixStage:
         for doc, containers in workloads:
             mount.mount(doc, containers, names, digest)
         return added
+
+    @staticmethod
+    def _check_chart_patches(doc: Document, data: dict, diagnostics: Diagnostics) -> None:
+        """The chart's own patches go through the same validation: the script would choke too."""
+        for key, value in sorted(data.items()):
+            if not str(key).endswith(".patch"):
+                continue
+            where = f"{doc.file or '<stdin>'}: {doc.address()}: data.{key}"
+            try:
+                patchfile.parse("chart", str(key), str(value), where)
+            except ConfigError as err:
+                diagnostics.warn(f"{err}", strict=True)
 
     @staticmethod
     def _labels(component: str, workload: Document) -> dict:

@@ -347,3 +347,15 @@ def test_stage_leaves_documents_untouched_when_nothing_changes(tmp_path):
     docs = stream.parse(once)
     hotfix.load(overlay).apply(docs, Diagnostics())
     assert not any(d.dirty for d in docs)
+
+
+def test_a_broken_patch_in_the_charts_configmap_is_reported(tmp_path):
+    truncated = diff("nova/chart.py", "chart", 3).rsplit("+", 1)[0]
+    chart_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nova-patches"},
+                 "data": {"0000-chart.patch": truncated, "README": "not a patch"}}
+    objs, diagnostics, _ = render(make_project(tmp_path), [chart_map, *region_stream()])
+    [finding] = diagnostics.findings
+    assert finding.strict
+    assert "document 1 ConfigMap/nova-patches: data.0000-chart.patch" in finding.message
+    assert "malformed diff" in finding.message
+    assert find(objs, "ConfigMap", "nova-patches")["data"]["README"] == "not a patch"
