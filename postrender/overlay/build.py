@@ -138,9 +138,8 @@ class Build:
     # -- generators -------------------------------------------------------------
     def _generate(self, generator) -> None:
         obj = generators.build(generator, self.k.file)
-        needs_hash = not generator.options.disable_hash
         if generator.behavior == "create":
-            self._add(obj, generator.where, needs_hash=needs_hash)
+            self._add(obj, generator.where, needs_hash=not generator.options.disable_hash)
             return
         position = self.index.find("v1", generator.kind, generator.name, generator.namespace)
         if position is None:
@@ -166,19 +165,25 @@ class Build:
                 combined = {**(old.get(key) or {}), **(obj.get(key) or {})}
                 if combined:
                     obj[key] = combined
+        # The merged object keeps the existing one's naming: no suffix for a Helm object.
         self._replace(position, obj)
-        self.slots[position].needs_hash = self.slots[position].needs_hash or needs_hash
 
     def _hash_names(self) -> None:
-        renames: dict[tuple[str, str, str], str] = {}
         for position, obj in list(self.live()):
-            if not self.slots[position].needs_hash:
+            if self.slots[position].needs_hash:
+                meta = self._edit(position)["metadata"]
+                meta["name"] = f"{meta['name']}-{generators.name_hash(obj)}"
+        # Hash suffixes and allowNameChange patches both rename; references follow.
+        renames: dict[tuple[str, str, str], str] = {}
+        for position, obj in self.live():
+            kind = obj.get("kind", "")
+            if kind not in namereference.REFERENCED:
                 continue
-            meta = self._edit(position)["metadata"]
-            old = meta["name"]
-            meta["name"] = f"{old}-{generators.name_hash(obj)}"
-            renames[(obj["kind"], effective_namespace(obj["kind"], meta.get("namespace")), old)] \
-                = meta["name"]
+            meta = obj.get("metadata") or {}
+            original_name, original_namespace = self.index.original[position]
+            if meta.get("name") != original_name:
+                renames[(kind, effective_namespace(kind, meta.get("namespace")), original_name)] \
+                    = meta.get("name")
         if not renames:
             return
         for position, obj in list(self.live()):

@@ -41,8 +41,8 @@ def build(generator: Generator, file: str) -> dict:
     obj: dict = {"apiVersion": "v1", "kind": generator.kind, "metadata": metadata}
     if generator.kind == "Secret":
         obj["type"] = generator.secret_type
-    if data:
-        obj["data"] = data
+    if data or generator.kind == "Secret":
+        obj["data"] = data  # kustomize writes "data: {}" for an empty Secret, not a ConfigMap
     if binary:
         obj["binaryData"] = binary
     if generator.options.immutable:
@@ -64,7 +64,9 @@ def _value(obj: dict, key: str):
 
 def name_hash(obj: dict) -> str:
     """The ten-character suffix kustomize appends to a generated name."""
-    name = (obj.get("metadata") or {}).get("name", "")
+    # kustomize looks the name up under a key literally named "metadata/name",
+    # which no object has: the name always enters its hash as "".
+    name = ""
     if obj.get("kind") == "ConfigMap":
         encoded = {"kind": "ConfigMap", "name": name, "data": _value(obj, "data")}
         if isinstance(obj.get("binaryData"), dict):

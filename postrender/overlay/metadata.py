@@ -25,6 +25,7 @@ TEMPLATE_LABELS = (
     ("batch", "Job", "spec/template/metadata/labels", True),
     ("batch", "CronJob", "spec/jobTemplate/metadata/labels", True),
     ("batch", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", True),
+    ("apps", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", True),
 )
 
 SELECTOR_LABELS = (
@@ -40,7 +41,6 @@ SELECTOR_LABELS = (
     *(("apps", "StatefulSet", path, False) for path in _AFFINITY),
     ("apps", "StatefulSet", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
      False),
-    ("apps", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", True),
     ("batch", "Job", "spec/selector/matchLabels", False),
     ("batch", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", False),
     ("policy", "PodDisruptionBudget", "spec/selector/matchLabels", False),
@@ -68,9 +68,12 @@ def _maps(node, parts: list[str], create: bool):
             yield node
         return
     head, rest = parts[0], parts[1:]
-    if head.endswith("[]"):
+    listed = head.endswith("[]")
+    if listed:
         head = head[:-2]
     child = node.get(head) if isinstance(node, dict) else None
+    if listed and child is None:
+        return  # a list is walked, never created
     if isinstance(child, list):
         for item in child:
             yield from _maps(item, rest, create)

@@ -1,9 +1,10 @@
 """Point references at the renamed ConfigMaps and Secrets (hash suffixes).
 
-After generated objects get their hash suffix, every reference to the old
-name in the same namespace is rewritten: pod volumes (also projected), env
-valueFrom, envFrom, imagePullSecrets, ServiceAccount secrets and Ingress
-TLS secrets. It changes nothing but those name fields.
+After generated objects get their hash suffix (or a patch renames one),
+every reference to the old name in the same namespace is rewritten: pod
+volumes (also projected and PVC claims), env valueFrom, envFrom,
+imagePullSecrets, serviceAccountName, ServiceAccount secrets and Ingress TLS
+secrets. It changes nothing but those name fields.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from postrender import podtemplate
 from postrender.overlay.selector import effective_namespace
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+REFERENCED = ("ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim")
 
 
 def _pod_references(spec: dict) -> Iterator[tuple[str, dict, str]]:
@@ -24,6 +26,8 @@ def _pod_references(spec: dict) -> Iterator[tuple[str, dict, str]]:
             yield "ConfigMap", volume["configMap"], "name"
         if isinstance(volume.get("secret"), dict):
             yield "Secret", volume["secret"], "secretName"
+        if isinstance(volume.get("persistentVolumeClaim"), dict):
+            yield "PersistentVolumeClaim", volume["persistentVolumeClaim"], "claimName"
         for source in (volume.get("projected") or {}).get("sources") or ():
             if isinstance(source, dict):
                 if isinstance(source.get("configMap"), dict):
@@ -50,6 +54,9 @@ def _pod_references(spec: dict) -> Iterator[tuple[str, dict, str]]:
     for secret in spec.get("imagePullSecrets") or ():
         if isinstance(secret, dict):
             yield "Secret", secret, "name"
+    for key in ("serviceAccountName", "serviceAccount"):
+        if isinstance(spec.get(key), str):
+            yield "ServiceAccount", spec, key
 
 
 def references(obj: dict) -> Iterator[tuple[str, dict, str]]:
