@@ -5,7 +5,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from tests.charts.conftest import CHARTS, REGION, documents
+from tests.charts.conftest import REGION, documents
 
 ALLOWED_APIS = {"v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "policy/v1"}
 STANDARD_LABELS = ("name", "component", "instance", "part-of", "managed-by")
@@ -92,10 +92,11 @@ def test_kolla_containers_start_through_the_hotfix_script(region_objects):
     assert kolla >= 3  # keystone api, db-sync, bootstrap
 
 
-def test_osh_start_configmap_holds_the_script_file(region_objects):
+def test_osh_start_configmap_holds_the_script_file(chart_tree, region_objects):
     configmap = next(o for o in region_objects if o["kind"] == "ConfigMap"
                      and o["metadata"]["name"] == "osh-start")
-    script = (CHARTS / "openstack" / "files" / "osh-start.sh").read_text()
+    # The session's copy of the file: the work tree may change under a test run.
+    script = (chart_tree.path("openstack") / "files" / "osh-start.sh").read_text()
     assert configmap["data"]["osh-start.sh"].strip() == script.strip()
 
 
