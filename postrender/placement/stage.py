@@ -3,7 +3,8 @@
 For every pod template in the stream (found through podtemplate) it migrates
 legacy scheduler annotations, asks the policy for a Decision, and merges it
 into the pod spec without dropping what the chart already says. It edits a
-copy of the placement fields and touches a document only when they change.
+copy of the placement fields and changes a document only when they differ,
+then through splice (the chart's text kept) or, failing that, touch().
 Node selection is by nodeSelector (equality: species labels, hostname) and,
 only for what nodeSelector cannot say (NotIn: "anywhere but dedicated"), by
 required node affinity added to every term (terms are ORed).
@@ -17,7 +18,7 @@ from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError, InputError
 from postrender.placement import decision as decisions
-from postrender.placement import migration, scheduler
+from postrender.placement import migration, scheduler, splice
 from postrender.placement.policy import FROM_ANNOTATION, HOSTNAME_ANNOTATION, Policy, Rule
 from postrender.placement.selector import label_value_problem
 
@@ -86,12 +87,23 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
             del work[key]
     if work == original and not legacy:
         return
-    doc.touch()
-    for key in FIELDS:
-        if key in work:
-            spec[key] = work[key]
-        elif key in spec:
+    changes = {k: work.get(k, splice.REMOVED) for k in FIELDS
+               if work.get(k, splice.REMOVED) != original.get(k, splice.REMOVED)}
+    text = None
+    if not legacy and not doc.dirty:
+        path = (*podtemplate.TEMPLATE_PATHS[kind], "spec")
+        text = splice.splice(doc.text, path, _levels(doc.obj, path), changes)
+    if text is None:
+        doc.touch()
+    else:
+        # The edited text represents the edited object exactly: the emitter may
+        # keep writing text, and the document stays untouched.
+        doc.text = text
+    for key, value in changes.items():
+        if value is splice.REMOVED:
             del spec[key]
+        else:
+            spec[key] = value
     if legacy:
         meta = podtemplate.template_metadata(doc.obj)
         if annotations:
@@ -100,6 +112,13 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
             meta.pop("annotations", None)
     for note in notes:
         diagnostics.note(f"{doc.file or '<stdin>'}: {doc.address()}: {note}")
+
+
+def _levels(obj: dict, path: tuple[str, ...]) -> list[dict]:
+    levels = [obj]
+    for key in path:
+        levels.append(levels[-1][key])
+    return levels
 
 
 class _Wants:

@@ -1,0 +1,142 @@
+"""Edit a few top-level fields of a pod spec inside a document's original text.
+
+Re-serialising a whole workload costs some forty times more than placing it,
+and it throws away the chart's formatting; placement changes at most five
+pod spec fields. So those fields are cut and pasted as text, the rest of the
+document is kept byte for byte. The scanner only accepts plain block-style
+YAML and checks the keys it finds against the parsed object at every level;
+anything else returns None and the caller re-serialises the document.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from postrender import yamlio
+
+REMOVED = object()
+
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-/]*):(?=[ \n]|$)")
+_BARE = re.compile(r"[ ]*(#[^\n]*)?\n")
+
+
+def splice(text: str, path: tuple[str, ...], levels: list[dict],
+           changes: dict[str, object]) -> str | None:
+    """`text` with the pod spec at `path` changed as `changes` says, or None.
+
+    `levels` are the parsed mappings along the path (the object, then one per
+    key of `path`); `changes` maps a field to its new value or REMOVED.
+    Ranges are character offsets of whole lines.
+    """
+    if "\r" in text:
+        return None
+    # A leading newline lets every line start be found as "\n" + indent, which
+    # the regex engine scans for far faster than a multi-line "^".
+    text = "\n" + text if text.endswith("\n") else "\n" + text + "\n"
+    start, end = _body(text)
+    if start is None:
+        return None
+    indent = 0
+    keys = _keys(text, start, end, indent, levels[0])
+    for depth, key in enumerate(path):
+        if keys is None or key not in keys:
+            return None
+        s, e = keys[key]
+        if not _BARE.match(text, s + indent + len(key) + 1):
+            return None  # a value on the key's own line: flow style, anchor or tag
+        child = _CONTENT.search(text, text.index("\n", s), e)
+        if child is None or len(child.group(1)) <= indent:
+            return None
+        indent = len(child.group(1))
+        start, end = child.start() + 1, e
+        keys = _keys(text, start, end, indent, levels[depth + 1])
+    if keys is None:
+        return None
+
+    edits = []  # (start, end, replacement)
+    for field, value in changes.items():
+        new = "" if value is REMOVED else _render(field, value, indent)
+        if field in keys:
+            s, e = keys[field]
+            if "&" in text[s:e] or "*" in text[s:e]:
+                return None  # an anchor or alias might be shared with the rest
+            edits.append((s, e, new))
+        elif value is not REMOVED:
+            edits.append((end, end, new))
+    # Back to front; an insertion at `end` before a replacement that ends there.
+    for s, e, new in sorted(edits, key=lambda edit: (edit[0], edit[0] == edit[1]), reverse=True):
+        text = text[:s] + new + text[e:]
+    return text[1:]
+
+
+_RENDERED: dict[tuple[str, int, str], str] = {}
+
+
+def _render(field: str, value, indent: int) -> str:
+    # Most workloads get the same few values: dump each one once.
+    key = (field, indent, json.dumps(value))
+    rendered = _RENDERED.get(key)
+    if rendered is None:
+        pad = " " * indent
+        rendered = _RENDERED[key] = "".join(
+            pad + line if line != "\n" else line
+            for line in yamlio.dump({field: value}).splitlines(keepends=True))
+    return rendered
+
+
+_CONTENT = re.compile(r"\n( *)[^ \n#]")
+_MARKER = re.compile(r"\n(?:---|\.\.\.)")
+_LINE_AT: dict[int, re.Pattern] = {}
+
+
+def _body(text: str) -> tuple[int | None, int]:
+    """The content of the document: after '---' and comments, before '...'."""
+    pos = 0
+    while True:
+        match = _CONTENT.search(text, pos)
+        if match is None:
+            return None, 0
+        line_end = text.index("\n", match.start() + 1)
+        line = text[match.start() + 1:line_end]
+        if line.startswith("%"):
+            return None, 0
+        if not line.startswith("---"):
+            break
+        if line.rstrip() != "---":
+            return None, 0  # content or a tag on the marker line
+        pos = line_end
+    start = match.start() + 1
+    marker = _MARKER.search(text, start - 1)
+    return start, marker.start() + 1 if marker else len(text)
+
+
+def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
+    """key -> (start, end) of a block mapping whose keys sit at `indent`, in text[a:b].
+
+    None unless every line at that indent is a plain key or belongs to the
+    previous key (a '- ' item), and the keys found are exactly the parsed ones.
+    A key's range ends where the next key starts (its trailing comments go with it).
+    """
+    if not isinstance(parsed, dict):
+        return None
+    pattern = _LINE_AT.get(indent)
+    if pattern is None:
+        pattern = _LINE_AT[indent] = re.compile(rf"\n {{{indent}}}([^ \n#])")
+    found: dict[str, list[int]] = {}
+    last = None
+    for match in pattern.finditer(text, a - 1, b):
+        if match.group(1) == "-" and text[match.end():match.end() + 1] in (" ", "\n"):
+            if last is None:
+                return None
+            continue
+        key = _KEY.match(text, match.start(1))
+        if not key or key.group(1) in found:
+            return None
+        line = match.start() + 1
+        if last is not None:
+            found[last][1] = line
+        last = key.group(1)
+        found[last] = [line, b]
+    if len(found) != len(parsed) or any(k not in parsed for k in found):
+        return None
+    return {k: (s, e) for k, (s, e) in found.items()}
