@@ -52,6 +52,41 @@ def test_restart_recognises_an_applied_patch_and_does_not_apply_it_twice(tmp_pat
     assert (site / "nova/compute/manager.py").read_text() == MANAGER_FIXED
 
 
+def stacked(tmp_path):
+    """Two patches, the second made on top of the first, and the three states of the file."""
+    work = tmp_path / "work"
+    work.mkdir()
+    step1 = edit(MANAGER, "        return 7\n", "        return 7000\n")
+    step2 = edit(step1, "        return 7000\n", "        return 7001\n")
+    first = trees.git_diff(work / "a", trees.upstream(), {"nova/compute/manager.py": step1})
+    second = trees.format_patch(work, {**trees.upstream(), "nova/compute/manager.py": step1},
+                                {"nova/compute/manager.py": step2})
+    return {"0001-first.patch": first, "0002-second.patch": second}, step1, step2
+
+
+def test_restart_recognises_stacked_patches_as_applied(tmp_path):
+    patches, _, step2 = stacked(tmp_path)
+    site = trees.venv(tmp_path / "venv")
+    root = trees.patch_root(tmp_path / "mounts", {"nova-patches": patches})
+    assert trees.start(tmp_path / "venv", root, "true").returncode == 0
+    assert (site / "nova/compute/manager.py").read_text() == step2
+    again = trees.start(tmp_path / "venv", root, "/bin/echo", "up")
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count(": already applied") == 2 and again.stdout == "up\n"
+    assert (site / "nova/compute/manager.py").read_text() == step2
+
+
+def test_image_with_the_first_fix_built_in_gets_only_the_second(tmp_path):
+    patches, step1, step2 = stacked(tmp_path)
+    site = trees.venv(tmp_path / "venv", files={"nova/compute/manager.py": step1})
+    root = trees.patch_root(tmp_path / "mounts", {"nova-patches": patches})
+    result = trees.start(tmp_path / "venv", root, "true")
+    assert result.returncode == 0, result.stderr
+    assert "0001-first.patch: already applied" in result.stderr
+    assert "0002-second.patch: applied" in result.stderr
+    assert (site / "nova/compute/manager.py").read_text() == step2
+
+
 def test_patch_whose_first_file_is_missing_is_skipped(tmp_path, patches):
     site = trees.venv(tmp_path / "venv", files={"nova/compute/manager.py": MANAGER})
     root = trees.patch_root(tmp_path / "mounts", {

@@ -143,6 +143,9 @@ SCENARIOS = {
     "new-image-conflict": (("0001-step1.patch", "0003-other.patch"),
                            edit(MANAGER, "        return 20\n", "        return 22\n")),
     "no-neutron": (("0004-l3.patch", "0001-step1.patch"), MANAGER),
+    "first-fix-built-in": (("0001-step1.patch", "0002-step2.patch", "0003-other.patch"), STEP1),
+    "all-built-in": (("0001-step1.patch", "0002-step2.patch", "0003-other.patch"),
+                     edit(STEP2, "        return 20\n", "        return 2000\n")),
 }
 
 

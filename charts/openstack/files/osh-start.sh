@@ -52,8 +52,9 @@ if ! patch --version 2>/dev/null | grep -q 'GNU patch'; then
     exit 1
 fi
 
-# Fuzz 0: a hot-fix applies where it was made, or the start fails.
-opts="-p1 --batch --fuzz=0 --silent"
+# Fuzz 0: a hot-fix applies where it was made, or the start fails. --force:
+# patch never guesses that a patch is reversed; this script decides that.
+opts="-p1 --force --fuzz=0 --silent"
 
 # The first file a patch changes: its first '+++ ' path (the '--- ' path when
 # that file is deleted), one level stripped; a timestamp after a tab is cut.
@@ -65,6 +66,51 @@ first_target() {
     printf '%s\n' "${path#*/}"
 }
 
+# Every path a patch names in a '--- ' or '+++ ' line, one level stripped.
+# Hunk lines can look alike; they only ever name files that get copied or not.
+named_files() {
+    sed -n "s/^[-+][-+][-+] \([^${tab}]*\).*/\1/p" "$1" | sed 's#^[^/]*/##'
+}
+
+# Which patches are already in this tree (a restarted container, or an image
+# that has the fix built in)? A patch stacked on an earlier one hides the
+# earlier one from a plain reverse check, so peel them off a scratch copy of
+# the files they touch, last patch first.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/osh-start.XXXXXX") || {
+    log "error: cannot create a scratch dir under ${TMPDIR:-/tmp}"
+    exit 1
+}
+set -f  # file names from patch text are never globbed
+while IFS="$tab" read -r name file; do
+    [ -n "$file" ] || continue
+    for path in $(named_files "$file"); do
+        case "$path" in /* | *..*) continue ;; esac
+        if [ -f "$site/$path" ] && [ ! -e "$scratch/$path" ]; then
+            mkdir -p "$scratch/$(dirname "$path")"
+            cp -p "$site/$path" "$scratch/$path"
+        fi
+    done
+done <<EOF
+$list
+EOF
+nl='
+'
+already=$nl
+reversed=$(printf '%s\n' "$list" | LC_ALL=C sort -r -t "$tab" -k1,1 -k2,2)
+while IFS="$tab" read -r name file; do
+    [ -n "$file" ] || continue
+    target=$(first_target "$file")
+    [ -n "$target" ] && [ -f "$scratch/$target" ] || continue
+    if patch $opts -d "$scratch" --reverse --dry-run <"$file" >/dev/null 2>&1 \
+            && patch $opts -d "$scratch" --reverse --no-backup-if-mismatch --reject-file=- \
+                <"$file" >/dev/null 2>&1; then
+        already="$already$file$nl"
+    fi
+done <<EOF
+$reversed
+EOF
+rm -rf "$scratch"
+
 applied=0
 while IFS="$tab" read -r name file; do
     [ -n "$file" ] || continue
@@ -73,19 +119,22 @@ while IFS="$tab" read -r name file; do
         log "$file: skipped (first file ${target:-?} not in $site)"
         continue
     fi
-    if patch $opts -d "$site" --forward --dry-run <"$file" >/dev/null 2>&1; then
-        if ! out=$(patch $opts -d "$site" --forward --no-backup-if-mismatch --reject-file=- <"$file" 2>&1); then
-            log "error: $file: failed to apply to $site: $out"
-            exit 1
-        fi
-        log "$file: applied"
-        applied=$((applied + 1))
-    elif patch $opts -d "$site" --reverse --dry-run <"$file" >/dev/null 2>&1; then
-        log "$file: already applied"
-    else
+    case "$already" in
+        *"$nl$file$nl"*)
+            log "$file: already applied"
+            continue
+            ;;
+    esac
+    if ! patch $opts -d "$site" --forward --dry-run <"$file" >/dev/null 2>&1; then
         log "error: $file: conflict: it does not apply to $site/$target (nor is it already applied); refusing to start"
         exit 1
     fi
+    if ! out=$(patch $opts -d "$site" --forward --no-backup-if-mismatch --reject-file=- <"$file" 2>&1); then
+        log "error: $file: failed to apply to $site: $out"
+        exit 1
+    fi
+    log "$file: applied"
+    applied=$((applied + 1))
 done <<EOF
 $list
 EOF
