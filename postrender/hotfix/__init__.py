@@ -27,14 +27,15 @@ class HotfixStage:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
-    def kolla_containers(self, spec: dict) -> list[tuple[str, int]]:
-        """(list name, index) of the init and regular containers that run a Kolla image."""
+    def kolla_containers(self, spec: dict, component: str) -> list[tuple[str, int]]:
+        """(list name, index) of the init and regular containers running the component's venv."""
         found = []
         for list_name, i, container in podtemplate.containers(spec):
             image = container.get("image")
             if list_name == "ephemeralContainers" or not isinstance(image, str):
                 continue
-            if mount.is_kolla_image(image) or self.catalog.is_extra_kolla_image(image):
+            if mount.runs_component_venv(image, component) \
+                    or self.catalog.is_extra_kolla_image(image):
                 found.append((list_name, i))
         return found
 
@@ -49,14 +50,14 @@ class HotfixStage:
             if component not in self.catalog.patches:
                 continue
             labelled.add(component)
-            containers = self.kolla_containers(spec)
+            containers = self.kolla_containers(spec, component)
             if containers:
                 targets.setdefault((component, doc.namespace), []).append((doc, containers))
         for component in sorted(self.catalog.patches):
             if any(key[0] == component for key in targets):
                 continue
             patches = self.catalog.patches[component]
-            why = ("its workloads run no Kolla image" if component in labelled else
+            why = (f"its workloads run no Kolla {component} image" if component in labelled else
                    f"no workload has the pod label {mount.NAME_LABEL}={component}")
             diagnostics.warn(f"{self.catalog.file}: component {component!r} has "
                              f"{len(patches)} patch(es) but {why}: they are not mounted "

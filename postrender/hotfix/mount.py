@@ -1,7 +1,8 @@
 """Mounting a component's patch ConfigMaps into the pods that run its Kolla venv.
 
 A container gets the mounts when its pod template is labelled
-`app.kubernetes.io/name: <component>` and its image is a Kolla image. Mounts
+`app.kubernetes.io/name: <component>` and its image is the component's own
+Kolla image (`.../openstack.kolla/<component>-*`). Mounts
 are read-only at `/<ConfigMap name>`, never duplicated, and the pod template
 gets a checksum of the mounted patches, so only a change of patches rolls it.
 """
@@ -19,6 +20,12 @@ CHECKSUM = "hotfix.openstack-helm.org/patches-checksum"
 HELM_HOOK = "helm.sh/hook"
 
 
+def image_name(image: str) -> str:
+    """'nova-api' for quay.io/openstack.kolla/nova-api:2025.1 (no registry, path, tag or digest)."""
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[0]
+
+
 def is_kolla_image(image: str) -> bool:
     """Kolla's own naming: a repository path segment `kolla` or `*.kolla` before the image name.
 
@@ -31,6 +38,16 @@ def is_kolla_image(image: str) -> bool:
                               or segments[0] == "localhost"):
         segments = segments[1:]  # the registry host
     return any(s == "kolla" or s.endswith(".kolla") for s in segments[:-1])
+
+
+def runs_component_venv(image: str, component: str) -> bool:
+    """A Kolla image of the component itself: nova-api, nova-compute for nova.
+
+    Other Kolla images in the component's pods (kolla-toolbox, openvswitch-*)
+    have no venv of this component, so its patches mean nothing there.
+    """
+    name = image_name(image)
+    return is_kolla_image(image) and (name == component or name.startswith(component + "-"))
 
 
 def component_of(doc: Document) -> str | None:

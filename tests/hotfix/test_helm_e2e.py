@@ -66,7 +66,7 @@ def test_mounts_land_on_the_components_kolla_containers_only(renders):
     assert mounts_by_container(find(objs, "DaemonSet", "nova-compute")) == {
         "compute": ["/var/lib/osh/start", "/nova-patches"]}
     assert mounts_by_container(find(objs, "DaemonSet", "neutron-l3-agent")) == {
-        "l3-agent": ["/var/lib/osh/start", "/neutron-patches"]}
+        "l3-agent": ["/var/lib/osh/start", "/neutron-patches"], "openvswitch": []}
     assert find(objs, "Deployment", "keystone-api") == find(plain, "Deployment", "keystone-api")
     for kind, name in (("Deployment", "nova-api"), ("DaemonSet", "neutron-l3-agent")):
         volume_mount = next(m for m in find(objs, kind, name)["spec"]["template"]["spec"]

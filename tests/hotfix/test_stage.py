@@ -359,3 +359,28 @@ def test_a_broken_patch_in_the_charts_configmap_is_reported(tmp_path):
     assert "document 1 ConfigMap/nova-patches: data.0000-chart.patch" in finding.message
     assert "malformed diff" in finding.message
     assert find(objs, "ConfigMap", "nova-patches")["data"]["README"] == "not a patch"
+
+
+@pytest.mark.parametrize("image, component, runs", [
+    (f"{KOLLA}/nova-api:2025.1", "nova", True),
+    (f"{KOLLA}/nova:2025.1", "nova", True),
+    (f"{KOLLA}/neutron-openvswitch-agent:2025.1", "neutron", True),
+    (f"{KOLLA}/kolla-toolbox:2025.1", "nova", False),
+    (f"{KOLLA}/openvswitch-vswitchd:2025.1", "neutron", False),
+    (f"{KOLLA}/novanet-api:2025.1", "nova", False),
+    ("quay.io/airshipit/nova:2026.1-ubuntu_noble", "nova", False),
+])
+def test_only_the_components_own_kolla_images_run_its_venv(image, component, runs):
+    assert mount.runs_component_venv(image, component) is runs
+
+
+def test_other_kolla_images_in_the_components_pods_get_no_mount(tmp_path):
+    objs = region_stream()
+    objs[0]["spec"]["template"]["spec"]["containers"].append(
+        container("register", f"{KOLLA}/kolla-toolbox:2025.1"))
+    objs[1]["spec"]["template"]["spec"]["containers"].append(
+        container("openvswitch", f"{KOLLA}/openvswitch-vswitchd:2025.1"))
+    out, _, _ = render(make_project(tmp_path), objs)
+    assert mounts(find(out, "Deployment", "nova-api"), "register") == []
+    assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "openvswitch") == []
+    assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "l3")[0]["mountPath"] == "/neutron-patches"

@@ -3,7 +3,8 @@
 # at /*-patches/*.patch to the Kolla venv's site-packages, then exec "$@".
 # It must never start a service on a half-patched tree: a patch for a file that
 # exists but does not apply stops the start. Patches for files that are not in
-# this image are skipped; patches already applied (a restart) are left alone.
+# this image are skipped; patches already applied (a restart, or a fix built
+# into the image) are left alone.
 #
 # Environment (defaults are what a Kolla container has; tests override them):
 #   OSH_KOLLA_VENV      the Kolla venv                  (/var/lib/kolla/venv)
