@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from postrender import hotfix, stream
+from postrender import hotfix, pipeline, stream
 from postrender.diagnostics import Diagnostics
 from postrender.errors import ConfigError
 from postrender.hotfix import configmap, mount
@@ -91,7 +91,8 @@ def make_project(tmp_path, nova=NOVA, neutron=NEUTRON, extra: str = "") -> Overl
 def render(overlay: OverlayDir, objs_or_text) -> tuple[list[dict], Diagnostics, str]:
     text = objs_or_text if isinstance(objs_or_text, str) else to_text(objs_or_text)
     diagnostics = Diagnostics()
-    docs = hotfix.load(overlay).apply(stream.parse(text), diagnostics)
+    # Through pipeline.run: the suite's touch() verification checks every change.
+    docs = pipeline.run([hotfix.load(overlay)], stream.parse(text), diagnostics)
     out = stream.emit(docs)
     return [d for d in yaml.safe_load_all(out) if d], diagnostics, out
 
