@@ -30,7 +30,8 @@ def legacy_annotations(annotations: dict, spec: dict, where: dict, prefix: str) 
         tolerations = _json(annotations[TOLERATIONS_ANNOTATION], list, where, field)
         if not all(isinstance(t, dict) for t in tolerations):
             raise InputError("must be a JSON list of tolerations (objects)", **where, field=field)
-        existing = spec.setdefault("tolerations", [])
+        existing = spec.get("tolerations") or []
+        spec["tolerations"] = existing
         added = [t for t in tolerations if t not in existing]
         existing.extend(added)
         del annotations[TOLERATIONS_ANNOTATION]
@@ -39,7 +40,8 @@ def legacy_annotations(annotations: dict, spec: dict, where: dict, prefix: str) 
     if AFFINITY_ANNOTATION in annotations:
         field = f"{prefix}.metadata.annotations.{AFFINITY_ANNOTATION}"
         legacy = _json(annotations[AFFINITY_ANNOTATION], dict, where, field)
-        _merge_affinity(spec.setdefault("affinity", {}), legacy, where, field, prefix)
+        spec["affinity"] = spec.get("affinity") or {}
+        _merge_affinity(spec["affinity"], legacy, where, field, prefix)
         del annotations[AFFINITY_ANNOTATION]
         notes.append(f"moved annotation {AFFINITY_ANNOTATION} to {prefix}.spec.affinity "
                      f"({', '.join(sorted(legacy)) or 'empty'})")
@@ -61,7 +63,8 @@ def _merge_affinity(affinity: dict, legacy: dict, where: dict, field: str, prefi
     for kind, value in legacy.items():
         if kind not in ("nodeAffinity", "podAffinity", "podAntiAffinity") or not isinstance(value, dict):
             raise InputError(f"unknown or malformed affinity {kind!r}", **where, field=field)
-        current = affinity.setdefault(kind, {})
+        current = affinity.get(kind) or {}
+        affinity[kind] = current
         for rule, terms in value.items():
             if rule not in current:
                 current[rule] = terms

@@ -62,7 +62,9 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
     where = doc.error_location()
     meta = podtemplate.template_metadata(doc.obj) or {}
 
-    original = {k: spec[k] for k in FIELDS if k in spec}
+    # A null field is as good as an absent one; it is only written if placement sets it.
+    original = {k: spec[k] for k in FIELDS if spec.get(k) is not None}
+    _check_shapes(original, spec_path, where)
     work = copy.deepcopy(original)
     annotations = meta.get("annotations") or {}
     legacy = (migration.TOLERATIONS_ANNOTATION in annotations
@@ -71,6 +73,7 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
     if legacy:
         annotations = dict(annotations)
         notes += migration.legacy_annotations(annotations, work, where, prefix or "(pod)")
+        _check_shapes(work, spec_path, where)
     try:
         notes += migration.renamed_topology_keys(work, prefix or "(pod)")
     except ValueError as err:
@@ -112,6 +115,47 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
             meta.pop("annotations", None)
     for note in notes:
         diagnostics.note(f"{doc.file or '<stdin>'}: {doc.address()}: {note}")
+
+
+def child(mapping: dict, key: str, kind: type):
+    """mapping[key], created empty when absent or null."""
+    value = mapping.get(key)
+    if value is None:
+        value = mapping[key] = kind()
+    return value
+
+
+_SHAPES = {"nodeName": str, "nodeSelector": dict, "affinity": dict, "tolerations": list,
+           "topologySpreadConstraints": list}
+
+
+def _check_shapes(fields: dict, spec_path: str, where: dict) -> None:
+    """The placement fields have the types the API gives them, down to the terms edited."""
+    def expect(value, kind, field):
+        if value is not None and not isinstance(value, kind):
+            raise InputError(f"must be a {'mapping' if kind is dict else kind.__name__}, "
+                             f"not {type(value).__name__}", **where, field=field)
+
+    for key, kind in _SHAPES.items():
+        expect(fields.get(key), kind, f"{spec_path}.{key}")
+    for i, item in enumerate(fields.get("tolerations") or []):
+        expect(item, dict, f"{spec_path}.tolerations[{i}]")
+    for i, item in enumerate(fields.get("topologySpreadConstraints") or []):
+        expect(item, dict, f"{spec_path}.topologySpreadConstraints[{i}]")
+    affinity = fields.get("affinity") or {}
+    field = f"{spec_path}.affinity"
+    for kind in ("nodeAffinity", "podAffinity", "podAntiAffinity"):
+        expect(affinity.get(kind), dict, f"{field}.{kind}")
+    node = affinity.get("nodeAffinity") or {}
+    expect(node.get(_REQUIRED), dict, f"{field}.nodeAffinity.{_REQUIRED}")
+    terms = (node.get(_REQUIRED) or {}).get("nodeSelectorTerms")
+    expect(terms, list, f"{field}.nodeAffinity.{_REQUIRED}.nodeSelectorTerms")
+    for i, term in enumerate(terms or []):
+        at = f"{field}.nodeAffinity.{_REQUIRED}.nodeSelectorTerms[{i}]"
+        expect(term, dict, at)
+        expect(term.get("matchExpressions"), list, f"{at}.matchExpressions")
+        for j, expression in enumerate(term.get("matchExpressions") or []):
+            expect(expression, dict, f"{at}.matchExpressions[{j}]")
 
 
 def _levels(obj: dict, path: tuple[str, ...]) -> list[dict]:
@@ -220,7 +264,7 @@ def _merge(policy: Policy, decision: decisions.Decision, doc: Document, work: di
 
     if wants.toleration is not None:
         toleration, taint, _ = wants.toleration
-        tolerations = work.setdefault("tolerations", [])
+        tolerations = child(work, "tolerations", list)
         if not any(isinstance(t, dict) and scheduler.tolerates(t, taint) for t in tolerations):
             tolerations.append(toleration)
 
@@ -274,14 +318,12 @@ def _term_conflict(term: dict, wants: _Wants):
 
 
 def _add_not_in(wants: _Wants, work: dict) -> None:
-    affinity = work.setdefault("affinity", {})
-    node_affinity = affinity.setdefault("nodeAffinity", {})
-    required = node_affinity.setdefault(_REQUIRED, {})
-    terms = required.setdefault("nodeSelectorTerms", [])
+    required = child(child(child(work, "affinity", dict), "nodeAffinity", dict), _REQUIRED, dict)
+    terms = child(required, "nodeSelectorTerms", list)
     if not terms:
         terms.append({})
     for term in terms:
-        expressions = term.setdefault("matchExpressions", [])
+        expressions = child(term, "matchExpressions", list)
         for key, (values, _, _) in wants.not_in.items():
             wanted = {"key": key, "operator": "NotIn", "values": sorted(values)}
             if not any(e.get("key") == key and e.get("operator") == "NotIn"
@@ -295,7 +337,7 @@ def _add_zone_spread(spread: dict, doc: Document, work: dict) -> None:
     replicas = (doc.obj.get("spec") or {}).get("replicas")
     if not isinstance(replicas, int) or replicas < 2:
         return
-    constraints = work.setdefault("topologySpreadConstraints", [])
+    constraints = child(work, "topologySpreadConstraints", list)
     if any(c.get("topologyKey") == ZONE_LABEL for c in constraints if isinstance(c, dict)):
         return  # the chart spreads over zones already: its choice stands
     selector = (doc.obj.get("spec") or {}).get("selector") or {}

@@ -206,3 +206,43 @@ spec:
     assert 'image: "registry.example/nova-compute:1"' in out
     assert out.startswith("---\n# Source: nova/templates/daemonset-compute.yaml\n")
     validate(result)
+
+
+def test_null_placement_fields_in_the_chart_are_filled_in(tmp_path):
+    text = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: nova-compute
+  labels: {app.kubernetes.io/name: nova, app.kubernetes.io/component: compute}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: nova}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: nova, app.kubernetes.io/component: compute}
+    spec:
+      nodeSelector:
+      tolerations: null
+      affinity:
+      containers: [{name: c, image: x}]
+"""
+    _, _, out = place(text, region(tmp_path, REGION))
+    [result] = objects(out)
+    assert spec_of(result)["nodeSelector"] == {"species": "hypervisor"}
+    assert spec_of(result)["tolerations"] == [TOLERATION]
+    assert spec_of(result)["affinity"] is None
+    validate({**result, "spec": {**result["spec"], "template": {**result["spec"]["template"], "spec": {
+        k: v for k, v in spec_of(result).items() if v is not None}}}})
+
+
+@pytest.mark.parametrize("field,value,where", [
+    ("tolerations", {"key": "a"}, "spec.template.spec.tolerations: must be a list"),
+    ("nodeSelector", ["a"], "spec.template.spec.nodeSelector: must be a mapping"),
+    ("affinity", {"nodeAffinity": {REQUIRED: {"nodeSelectorTerms": {"a": 1}}}},
+     f"spec.template.spec.affinity.nodeAffinity.{REQUIRED}.nodeSelectorTerms: must be a list"),
+])
+def test_malformed_placement_fields_are_input_errors_with_their_path(tmp_path, field, value, where):
+    from postrender.errors import InputError
+    obj = workload("DaemonSet", "nova-compute", labels=NOVA, spec={field: value})
+    with pytest.raises(InputError, match=f"DaemonSet/nova-compute: {where}"):
+        run(tmp_path, obj)
