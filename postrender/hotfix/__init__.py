@@ -7,6 +7,8 @@ never changes a container's command, image or anything else in the pod.
 """
 from __future__ import annotations
 
+import re
+
 from postrender import podtemplate
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
@@ -100,6 +102,8 @@ class HotfixStage:
         digest = mount.checksum([(n, rendered[n].obj.get("data") or {}) for n in names])
         for doc, containers in workloads:
             mount.mount(doc, containers, names, digest)
+            if doc.kind == "Job" and mount.HELM_HOOK not in doc.annotations:
+                _rename_job(doc, digest)
         return added
 
     @staticmethod
@@ -122,6 +126,22 @@ class HotfixStage:
             if isinstance(workload.labels.get(key), str):
                 labels[key] = workload.labels[key]
         return labels
+
+
+# A Job's pod template is immutable: `helm upgrade` cannot change the patch
+# checksum of an existing Job. A Job whose patches change gets a new name
+# instead (Helm deletes the old one), as the charts already do for image and
+# config changes. Hooks are recreated by Helm and keep their names.
+_JOB_SUFFIX = re.compile(r"-hf[0-9a-f]{8}$")
+JOB_NAME_MAX = 63  # the Job name becomes a pod label value
+
+
+def _rename_job(doc: Document, digest: str) -> None:
+    suffix = f"-hf{digest[:8]}"
+    base = _JOB_SUFFIX.sub("", doc.name)
+    name = base[:JOB_NAME_MAX - len(suffix)].rstrip("-.") + suffix
+    if name != doc.name:
+        doc.touch()["metadata"]["name"] = name
 
 
 def load(overlay_dir: OverlayDir) -> HotfixStage | None:

@@ -385,3 +385,40 @@ def test_other_kolla_images_in_the_components_pods_get_no_mount(tmp_path):
     assert mounts(find(out, "Deployment", "nova-api"), "register") == []
     assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "openvswitch") == []
     assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "l3")[0]["mountPath"] == "/neutron-patches"
+
+
+def db_sync_job(name: str = "nova-db-sync-1a2b3c4d") -> dict:
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+           "spec": {"template": pod({"app.kubernetes.io/name": "nova",
+                                     "app.kubernetes.io/component": "db-sync"},
+                                    [container("db-sync", f"{KOLLA}/nova-api:2025.1")])}}
+    job["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    return job
+
+
+def test_job_gets_a_new_name_when_its_patches_change_because_its_template_is_immutable(tmp_path):
+    overlay = make_project(tmp_path / "a")
+    objs, _, once = render(overlay, region_stream() + [db_sync_job()])
+    (job,) = [o for o in objs if o["kind"] == "Job"]
+    assert job["metadata"]["name"].startswith("nova-db-sync-1a2b3c4d-hf")
+    assert find(objs, "Deployment", "nova-api")  # other kinds keep their names
+    # Idempotent: the stage recognises its own suffix.
+    again, _, _ = render(overlay, once)
+    assert [o["metadata"]["name"] for o in again if o["kind"] == "Job"] == [job["metadata"]["name"]]
+    changed = {**NOVA, "0002-scheduler.patch": diff("nova/scheduler/utils.py", "better fix")}
+    other, _, _ = render(make_project(tmp_path / "b", nova=changed), region_stream() + [db_sync_job()])
+    (renamed,) = [o for o in other if o["kind"] == "Job"]
+    assert renamed["metadata"]["name"] != job["metadata"]["name"]
+
+
+def test_long_job_names_stay_within_63_characters(tmp_path):
+    objs, _, _ = render(make_project(tmp_path), [db_sync_job("nova-" + "x" * 60)])
+    (job,) = [o for o in objs if o["kind"] == "Job"]
+    assert len(job["metadata"]["name"]) == 63 and "-hf" in job["metadata"]["name"]
+
+
+def test_hook_jobs_keep_their_names(tmp_path):
+    hook = db_sync_job()
+    hook["metadata"]["annotations"] = {"helm.sh/hook": "pre-install"}
+    objs, _, _ = render(make_project(tmp_path), [hook])
+    assert [o["metadata"]["name"] for o in objs if o["kind"] == "Job"] == ["nova-db-sync-1a2b3c4d"]
