@@ -34,6 +34,13 @@ class Slot:
     document: Document
     needs_hash: bool = False
     changed: bool = False
+    pruned: bool = False     # kustomize's merge walk has dropped its bare `key:` fields
+
+    def empty_nulls(self) -> frozenset:
+        if self.pruned or self.document.text is None:
+            return frozenset()
+        self.pruned = True
+        return strategic.empty_null_paths(self.document.text)
 
 
 class Build:
@@ -184,14 +191,29 @@ class Build:
             if meta.get("name") != original_name:
                 renames[(kind, effective_namespace(kind, meta.get("namespace")), original_name)] \
                     = meta.get("name")
-        if not renames:
+        moved = self._moved_service_accounts()
+        if not renames and not moved:
             return
         for position, obj in list(self.live()):
-            changes = namereference.planned(obj, renames)
+            changes = namereference.planned(obj, renames) + namereference.subjects(obj, moved)
             if changes:
                 self._edit(position)
                 for mapping, key, new in changes:
                     mapping[key] = new
+
+    def _moved_service_accounts(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(original name, namespace) -> (name, namespace) of renamed or moved ServiceAccounts."""
+        moved = {}
+        for position, obj in self.live():
+            if obj.get("kind") != "ServiceAccount":
+                continue
+            meta = obj.get("metadata") or {}
+            name, namespace = self.index.original[position]
+            before = (name, namespace or "default")
+            after = (meta.get("name"), meta.get("namespace") or "default")
+            if before != after:
+                moved[before] = after
+        return moved
 
     # -- patches ----------------------------------------------------------------
     def _parse_patch(self, patch: Patch):
@@ -253,16 +275,17 @@ class Build:
     def _merge(self, position: int, body: dict, patch: Patch, n: int, count: int) -> None:
         obj = self.index.objects[position]
         meta = obj.get("metadata") or {}
-        name, namespace, kind = meta.get("name"), meta.get("namespace"), obj.get("kind")
+        name, namespace = meta.get("name"), meta.get("namespace")
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
         try:
-            result = strategic.apply(obj, body)
+            result = strategic.apply(obj, body, self.slots[position].empty_nulls())
         except strategic.PatchFailure as err:
             raise self.error(f"cannot apply to {self.slots[position].document.address()}: {err}",
                              self._where(patch, n, count)) from None
         if result is not None:
             result_meta = result.setdefault("metadata", {})
             if not patch.allow_kind_change:
-                result["kind"] = kind
+                result["kind"], result["apiVersion"] = kind, api_version
             if not patch.allow_name_change:
                 result_meta["name"] = name
             if namespace is None:

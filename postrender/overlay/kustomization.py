@@ -318,9 +318,8 @@ class Reader:
             raise self.error(f"{behavior!r} is not one of create, replace, merge",
                              f"{where}.behavior")
         own = self._options(spec.get("options"), f"{where}.options")
-        # kustomize lets generatorOptions win over a generator's own options.
-        options = GeneratorOptions({**own.labels, **overall.labels},
-                                   {**own.annotations, **overall.annotations},
+        options = GeneratorOptions({**overall.labels, **own.labels},
+                                   {**overall.annotations, **own.annotations},
                                    own.disable_hash or overall.disable_hash,
                                    own.immutable or overall.immutable)
         data: list[tuple[str, bytes]] = []

@@ -88,3 +88,21 @@ def planned(obj: dict, renames: dict[tuple[str, str, str], str]) -> list[tuple[d
         if new is not None and new != old:
             changes.append((mapping, key, new))
     return changes
+
+
+def subjects(obj: dict, moved: dict[tuple[str, str], tuple[str, str]]) -> list[tuple[dict, str, str]]:
+    """Role binding subjects that name a ServiceAccount which moved or was renamed."""
+    if obj.get("kind") not in ("RoleBinding", "ClusterRoleBinding") or not moved:
+        return []
+    changes = []
+    for subject in obj.get("subjects") or ():
+        if not isinstance(subject, dict) or subject.get("kind") != "ServiceAccount":
+            continue
+        target = moved.get((subject.get("name"), subject.get("namespace") or "default"))
+        if target is None:
+            continue
+        if subject.get("name") != target[0]:
+            changes.append((subject, "name", target[0]))
+        if subject.get("namespace") != target[1]:
+            changes.append((subject, "namespace", target[1]))
+    return changes

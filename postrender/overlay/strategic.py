@@ -12,6 +12,12 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from postrender import yamlio
+
+NULL = "tag:yaml.org,2002:null"
 DELETE = object()        # the sentinel a merge returns when the value must go
 DIRECTIVE = "$patch"
 RETAIN_KEYS = "$retainKeys"
@@ -40,10 +46,72 @@ def _field(type_name: str | None, name: str) -> tuple[str | None, list | None]:
     return (entry[0], entry[1]) if entry else (None, None)
 
 
-def apply(obj: dict, patch: dict) -> dict | None:
-    """The object with the patch merged in; None if the patch deletes it."""
-    result = merge_map(obj, patch, object_type(obj), "")
+def apply(obj: dict, patch: dict, empty_nulls: frozenset = frozenset()) -> dict | None:
+    """The object with the patch merged in; None if the patch deletes it.
+
+    `empty_nulls` holds the paths of fields written as a bare `key:` (see
+    `empty_null_paths`): kustomize's merge drops those, and keeps `key: null`.
+    """
+    type_name = object_type(obj)
+    result = merge_map(prune(obj, type_name, empty_nulls, ()), patch, type_name, "")
     return None if result is DELETE else result
+
+
+def empty_null_paths(text: str) -> frozenset:
+    """Paths (keys and indices) of the map fields left empty in a YAML document."""
+    found = set()
+    stack = [((), yaml.compose(text, Loader=yamlio.Loader))]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                here = (*path, key.value)
+                if isinstance(value, ScalarNode) and value.tag == NULL and value.value == "":
+                    found.add(here)
+                else:
+                    stack.append((here, value))
+        elif isinstance(node, SequenceNode):
+            stack.extend(((*path, n), item) for n, item in enumerate(node.value))
+    return frozenset(found)
+
+
+def prune(value: dict, type_name: str | None, empty_nulls: frozenset, path: tuple) -> dict:
+    """The target as kustomize's merge walk leaves it before any patch value lands.
+
+    The walk visits every field of the patched object: it drops empty map
+    fields (Helm's bare `key:`), and in lists merged by key it keeps the
+    first element of each key and drops elements left empty.
+    """
+    out = {}
+    for key, item in value.items():
+        here = (*path, key)
+        if item is None and here in empty_nulls:
+            continue
+        ref, keys = _field(type_name, key)
+        out[key] = _prune_value(item, ref, keys, empty_nulls, here)
+    return out
+
+
+def _prune_value(value, ref: str | None, keys: list | None, empty_nulls: frozenset, path: tuple):
+    if isinstance(value, dict):
+        return prune(value, ref, empty_nulls, path)
+    if not isinstance(value, list) or keys is None:
+        return value
+    if not keys:
+        return _merge_scalars([], value)
+    seen, out = set(), []
+    for n, element in enumerate(value):
+        if not isinstance(element, dict):
+            out.append(element)
+            continue
+        identity = tuple(_identity(element, keys))
+        if identity in seen:
+            continue
+        seen.add(identity)
+        pruned = prune(element, ref, empty_nulls, (*path, n))
+        if pruned:
+            out.append(pruned)
+    return out
 
 
 def _directive(patch: dict, path: str) -> str | None:
@@ -153,9 +221,15 @@ def _matches(element, identity: list[tuple[str, str]]) -> bool:
 
 
 def _merge_elements(dest: list, patch: list, ref: str | None, keys: list, path: str) -> list:
-    """Patched elements in patch order, then the untouched ones in their order (kustomize)."""
+    """The merged list, ordered as kustomize orders it.
+
+    With one merge key: the patch's elements in patch order, then the other
+    elements in their order. With several keys (ports): the patch's new
+    elements first, then the existing elements in their order, merged.
+    """
     used: set[int] = set()
     merged: list = []
+    in_place: dict[int, object] = {}
     for n, element in enumerate(patch):
         if not isinstance(element, dict):
             raise PatchFailure(f"{path}[{n}]: an element of a list merged by "
@@ -169,8 +243,14 @@ def _merge_elements(dest: list, patch: list, ref: str | None, keys: list, path: 
         result = merge_map(dest[match] if match is not None else {}, element, ref,
                            f"{path}[{label}]")
         if result is DELETE or result == {}:
-            continue
-        merged.append(result)
+            result = DELETE
+        if len(keys) > 1 and match is not None:
+            in_place[match] = result
+        elif result is not DELETE:
+            merged.append(result)
+    if len(keys) > 1:
+        existing = [in_place.get(i, d) for i, d in enumerate(dest)]
+        return merged + [d for d in existing if d is not DELETE]
     return merged + [d for i, d in enumerate(dest) if i not in used]
 
 

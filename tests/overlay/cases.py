@@ -1,0 +1,258 @@
+"""The differential cases: one stream and one kustomization each, by behaviour.
+
+Each case is run through real `kubectl kustomize` (with the stream as its
+first resource) and through the overlay stage; test_differential.py demands
+the same objects. Cases name the behaviour they pin down.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.overlay.differential import Case
+
+HERE = Path(__file__).resolve().parent
+SMALL = (HERE / "inputs" / "small.yaml").read_text()
+FIXTURES = HERE.parent.parent.parent / "shared" / "fixtures" / "helm4-input"
+
+
+def smp(kind: str, name: str, body: dict, api_version: str = "apps/v1", **meta) -> str:
+    body = dict(body)
+    metadata = {"name": name, **meta, **body.pop("metadata", {})}
+    return yaml.safe_dump({"apiVersion": api_version, "kind": kind, "metadata": metadata, **body},
+                          sort_keys=False)
+
+
+def ops(*operations: dict) -> str:
+    return yaml.safe_dump(list(operations), sort_keys=False)
+
+
+def pod(spec: dict) -> dict:
+    return {"spec": {"template": {"spec": spec}}}
+
+
+CASES: dict[str, Case] = {
+    # -- patches: strategic merge -------------------------------------------------
+    "smp_inline_merges_containers_env_and_volumes_by_name": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({
+            "containers": [{"name": "api", "env": [{"name": "A", "value": "one"},
+                                                   {"name": "Z", "value": "26"}]},
+                           {"name": "extra", "image": "busybox:1"}],
+            "volumes": [{"name": "etc", "configMap": {"name": "web-etc", "defaultMode": 420}},
+                        {"name": "ca", "secret": {"secretName": "region-ca"}}]}))}]}),
+    "smp_from_path_file": Case(SMALL, {"patches": [{"path": "patches/replicas.yaml"}]}, {
+        "patches/replicas.yaml": smp("Deployment", "web-api", {"spec": {"replicas": 5}})}),
+    "smp_volume_mounts_merge_by_mount_path": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "api", "volumeMounts": [
+            {"name": "etc2", "mountPath": "/etc/web"},
+            {"name": "ca", "mountPath": "/etc/ssl/region", "readOnly": True}]}]}))}]}),
+    "smp_ports_merge_by_container_port_and_protocol": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "api", "ports": [
+            {"containerPort": 5000, "protocol": "TCP", "name": "public"},
+            {"containerPort": 5000, "protocol": "UDP", "name": "udp"}]}]}))}]}),
+    "smp_tolerations_are_replaced_not_merged": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"tolerations": [
+            {"key": "region", "operator": "Equal", "value": "eu", "effect": "NoSchedule"}]}))}]}),
+    "smp_scalar_lists_are_replaced": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "api", "args": ["kolla_start"]}]}))}]}),
+    "smp_null_deletes_a_field": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", {"spec": {"replicas": None, "template": {"spec": {
+            "containers": [{"name": "api", "resources": None}]}}}})}]}),
+    "smp_patch_delete_removes_a_list_element": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "sidecar", "$patch": "delete"}],
+                                      "volumes": [{"name": "all", "$patch": "delete"}]}))}]}),
+    "smp_patch_replace_replaces_a_map": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "api", "resources": {
+            "$patch": "replace", "limits": {"memory": "1Gi"}}}]}))}]}),
+    "smp_patch_replace_element_replaces_a_list": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "api", "env": [
+            {"$patch": "replace"}, {"name": "ONLY", "value": "1"}]}]}))}]}),
+    "smp_patch_merge_directive_merges": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", {"metadata": {"name": "web-api", "labels": {
+            "$patch": "merge", "extra": "yes"}}})}]}),
+    "smp_patch_delete_removes_the_resource": Case(SMALL, {"patches": [{"patch": smp(
+        "CronJob", "web-rotate", {"$patch": "delete"}, api_version="batch/v1")}]}),
+    "smp_merge_list_of_scalars_puts_patch_values_first": Case(SMALL, {"patches": [{"patch": smp(
+        "Widget", "web-widget", {}, api_version="example.org/v1",
+        finalizers=["example.org/second", "example.org/cleanup"])}]}),
+    "smp_custom_resource_lists_are_replaced": Case(SMALL, {"patches": [{"patch": smp(
+        "Widget", "web-widget", {"spec": {"items": [{"name": "a", "size": 10}]}},
+        api_version="example.org/v1")}]}),
+    "smp_multi_document_patch_applies_each": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", {"spec": {"replicas": 3}}) + "---\n" + smp(
+        "Service", "web-api", {"spec": {"type": "NodePort"}}, api_version="v1")}]}),
+    "smp_target_kind_patches_every_deployment": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment"},
+        "patch": smp("Deployment", "ignored", pod({"priorityClassName": "openstack"}))}]}),
+    "smp_target_name_is_an_anchored_regex": Case(SMALL, {"patches": [{
+        "target": {"name": "web-.*i"},
+        "patch": smp("Deployment", "ignored", {"metadata": {"annotations": {"hit": "yes"}}})}]}),
+    "smp_target_namespace_and_group_version": Case(SMALL, {"patches": [{
+        "target": {"group": "apps", "version": "v1", "namespace": "openstack"},
+        "patch": smp("Deployment", "ignored", {"spec": {"paused": True}})}]}),
+    "smp_target_label_selector_equality_and_sets": Case(SMALL, {"patches": [{
+        "target": {"labelSelector": "app.kubernetes.io/name=web,app.kubernetes.io/component "
+                                    "in (api,db-sync),!tier"},
+        "patch": smp("Any", "ignored", {"metadata": {"annotations": {"hit": "yes"}}})}]}),
+    "smp_target_annotation_selector": Case(SMALL, {"patches": [{
+        "target": {"annotationSelector": "helm.sh/hook"},
+        "patch": smp("Job", "ignored", {"spec": {"backoffLimit": 9}}, api_version="batch/v1")}]}),
+    "smp_target_without_allow_name_change_keeps_names": Case(SMALL, {"patches": [{
+        "target": {"kind": "ConfigMap"},
+        "patch": smp("ConfigMap", "renamed", {"data": {"extra": "x"}}, api_version="v1")}]}),
+    "smp_allow_name_change_renames_and_fixes_references": Case(SMALL, {"patches": [{
+        "target": {"kind": "ConfigMap", "name": "web-etc"},
+        "patch": smp("ConfigMap", "web-etc-eu", {}, api_version="v1"),
+        "options": {"allowNameChange": True}}]}),
+    "smp_allow_kind_change_changes_kind": Case(SMALL, {"patches": [{
+        "target": {"kind": "DaemonSet"},
+        "patch": smp("Deployment", "db-agent", {"spec": {"replicas": 1}}),
+        "options": {"allowKindChange": True}}]}),
+    "patches_strategic_merge_field_path_and_inline": Case(SMALL, {"patchesStrategicMerge": [
+        "psm/job.yaml", smp("Service", "web-api", {"spec": {"type": "NodePort"}}, api_version="v1")]},
+        {"psm/job.yaml": smp("Job", "web-db-sync", {"spec": {"backoffLimit": 1}},
+                             api_version="batch/v1")}),
+    # -- patches: JSON 6902 ----------------------------------------------------------
+    "json6902_in_patches_as_yaml": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "replace", "path": "/spec/replicas", "value": 4},
+                     {"op": "add", "path": "/spec/template/spec/containers/0/args/-",
+                      "value": "--region"},
+                     {"op": "remove", "path": "/spec/template/spec/tolerations"})}]}),
+    "json6902_in_patches_as_json": Case(SMALL, {"patches": [{
+        "target": {"kind": "Service"},
+        "patch": '[{"op": "add", "path": "/spec/sessionAffinity", "value": "ClientIP"}]'}]}),
+    "json6902_move_copy_test": Case(SMALL, {"patches": [{
+        "target": {"kind": "ConfigMap", "name": "web-etc"},
+        "patch": ops({"op": "test", "path": "/data/b", "value": "2"},
+                     {"op": "copy", "from": "/data/b", "path": "/data/c"},
+                     {"op": "move", "from": "/data/b", "path": "/data/d"})}]}),
+    "json6902_label_selector_patches_several": Case(SMALL, {"patches": [{
+        "target": {"labelSelector": "app.kubernetes.io/name=db"},
+        "patch": ops({"op": "add", "path": "/metadata/annotations",
+                      "value": {"region": "europe"}})}]}),
+    "patches_json6902_field_with_path": Case(SMALL, {"patchesJson6902": [{
+        "target": {"group": "apps", "version": "v1", "kind": "StatefulSet", "name": "db-server"},
+        "path": "json/replicas.yaml"}]},
+        {"json/replicas.yaml": ops({"op": "add", "path": "/spec/replicas", "value": 3})}),
+    # -- images -----------------------------------------------------------------------
+    "images_new_name_and_tag_on_containers_and_init_containers": Case(SMALL, {"images": [
+        {"name": "quay.io/openstack.kolla/keystone", "newName": "registry.europe-example.cloud/kolla/keystone",
+         "newTag": "2024.2-eu"},
+        {"name": "quay.io/airshipit/kubernetes-entrypoint",
+         "newName": "registry.europe-example.cloud/airshipit/kubernetes-entrypoint"}]}),
+    "images_digest_replaces_tag": Case(SMALL, {"images": [
+        {"name": "docker.io/library/nginx", "digest": "sha256:" + "f" * 64}]}),
+    "images_tag_replaces_digest": Case(SMALL, {"images": [
+        {"name": "quay.io/openstack.kolla/keystone", "newTag": "2025.1"}]}),
+    "images_reach_cronjobs_and_custom_resources": Case(SMALL, {"images": [
+        {"name": "quay.io/openstack.kolla/keystone", "newName": "mirror.local:5000/keystone"}]}),
+    # -- labels, annotations, namespace -----------------------------------------------
+    "labels_pairs_only_touch_metadata": Case(SMALL, {"labels": [
+        {"pairs": {"openstack-helm.org/region": "europe-example"}}]}),
+    "labels_include_templates": Case(SMALL, {"labels": [
+        {"pairs": {"openstack-helm.org/region": "europe-example"}, "includeTemplates": True}]}),
+    "labels_include_selectors": Case(SMALL, {"labels": [
+        {"pairs": {"region": "eu"}, "includeSelectors": True}]}),
+    "common_labels_reach_selectors_templates_and_claims": Case(SMALL, {
+        "commonLabels": {"region": "eu"}}),
+    "common_annotations_reach_templates": Case(SMALL, {
+        "commonAnnotations": {"openstack-helm.org/region": "europe-example"}}),
+    "namespace_skips_cluster_scoped_and_sets_default_subjects": Case(SMALL, {
+        "namespace": "openstack-eu"}),
+    # -- generators ---------------------------------------------------------------------
+    "configmap_generator_literals_files_and_envs": Case(SMALL, {"configMapGenerator": [{
+        "name": "region", "literals": ["REGION=europe-example", "QUOTED='a b'", "EMPTY="],
+        "files": ["gen/region.conf", "renamed.conf=gen/region.conf"],
+        "envs": ["gen/region.env"]}]},
+        {"gen/region.conf": "[DEFAULT]\nregion = europe\n",
+         "gen/region.env": "# comment\nA=1\n\n  B=two=2\n"}),
+    "configmap_generator_binary_file_goes_to_binary_data": Case(SMALL, {"configMapGenerator": [{
+        "name": "blob", "files": ["gen/blob.bin"]}]}, {"gen/blob.bin": b"\x00\xff\xfe"}),
+    "secret_generator_type_and_hash": Case(SMALL, {"secretGenerator": [
+        {"name": "region-tls", "type": "kubernetes.io/tls",
+         "files": ["tls.crt=gen/tls.crt", "tls.key=gen/tls.key"]},
+        {"name": "empty"}]},
+        {"gen/tls.crt": "CERT\n", "gen/tls.key": "KEY\n"}),
+    "generator_own_options_win_over_generator_options": Case(SMALL, {
+        "generatorOptions": {"labels": {"a": "global"}, "annotations": {"note": "global"}},
+        "configMapGenerator": [{"name": "g", "literals": ["k=v"],
+                                "options": {"labels": {"a": "own", "b": "own"}}}]}),
+    "generator_disable_hash_and_immutable": Case(SMALL, {"configMapGenerator": [
+        {"name": "fixed", "literals": ["k=<&>"],
+         "options": {"disableNameSuffixHash": True, "immutable": True}},
+        {"name": "hashed", "literals": ["k=v"], "options": {"immutable": True}}]}),
+    "generator_merge_into_helm_configmap_keeps_name": Case(SMALL, {"configMapGenerator": [
+        {"name": "web-etc", "behavior": "merge", "literals": ["b=3", "region=eu"],
+         "options": {"labels": {"region": "eu"}}}]}),
+    "generator_replace_helm_secret": Case(SMALL, {"secretGenerator": [
+        {"name": "web-keys", "behavior": "replace", "literals": ["c=new"]}]}),
+    "generated_names_are_rewritten_in_references": Case(SMALL, {
+        "resources": ["region/deployment.yaml"],
+        "configMapGenerator": [{"name": "region-etc", "literals": ["a=1"]}],
+        "secretGenerator": [{"name": "region-keys", "literals": ["k=v"]}]},
+        {"region/deployment.yaml": yaml.safe_dump({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "region-agent"},
+            "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {
+                "metadata": {"labels": {"app": "agent"}},
+                "spec": {"imagePullSecrets": [{"name": "region-keys"}],
+                         "containers": [{"name": "agent", "image": "busybox:1",
+                                         "env": [{"name": "A", "valueFrom": {"configMapKeyRef": {
+                                             "name": "region-etc", "key": "a"}}},
+                                                 {"name": "K", "valueFrom": {"secretKeyRef": {
+                                                     "name": "region-keys", "key": "k"}}}],
+                                         "envFrom": [{"configMapRef": {"name": "region-etc"}},
+                                                     {"secretRef": {"name": "region-keys"}}]}],
+                         "volumes": [{"name": "a", "configMap": {"name": "region-etc"}},
+                                     {"name": "b", "secret": {"secretName": "region-keys"}},
+                                     {"name": "c", "projected": {"sources": [
+                                         {"configMap": {"name": "region-etc"}},
+                                         {"secret": {"name": "region-keys"}}]}}]}}}})}),
+    # -- resources and order --------------------------------------------------------------
+    "resources_file_and_directory": Case(SMALL, {"resources": ["secret-tls.yaml", "hardware"],
+                                                 "commonLabels": {"region": "eu"}}, {
+        "secret-tls.yaml": yaml.safe_dump({"apiVersion": "v1", "kind": "Secret",
+                                           "metadata": {"name": "region-tls"},
+                                           "type": "kubernetes.io/tls",
+                                           "data": {"tls.crt": "Q0VSVA==", "tls.key": "S0VZ"}}),
+        "hardware/kustomization.yaml": yaml.safe_dump({
+            "resources": ["pod.yaml"], "configMapGenerator": [{"name": "hw", "literals": ["a=b"]}]}),
+        "hardware/pod.yaml": yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hw-probe"},
+            "spec": {"containers": [{"name": "probe", "image": "busybox:1"}],
+                     "volumes": [{"name": "hw", "configMap": {"name": "hw"}}]}})}),
+    "json6902_runs_after_namespace_and_labels": Case(SMALL, {
+        "namespace": "eu", "labels": [{"pairs": {"stage": "late"}}],
+        "patchesJson6902": [{"target": {"version": "v1", "kind": "Service", "name": "web-api",
+                                        "namespace": "eu"},
+                             "patch": ops({"op": "add", "path": "/spec/clusterIP", "value": "None"})}],
+        "patches": [{"target": {"labelSelector": "stage=late"},
+                     "patch": ops({"op": "add", "path": "/metadata/annotations/early",
+                                   "value": "never"})}]}),
+    "images_run_after_patches": Case(SMALL, {
+        "patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
+            {"name": "api", "image": "quay.io/openstack.kolla/glance:2024.2"}]}))}],
+        "images": [{"name": "quay.io/openstack.kolla/glance", "newTag": "eu"}]}),
+    "kustomization_without_api_version_is_read": Case(SMALL, {"commonLabels": {"region": "eu"}}),
+}
+
+# Every field together on each third-party fixture.
+FIXTURE_OVERLAY = {
+    "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+    "namespace": "openstack",
+    "labels": [{"pairs": {"openstack-helm.org/region": "europe-example"}, "includeTemplates": True}],
+    "commonAnnotations": {"openstack-helm.org/owner": "platform"},
+    "images": [{"name": "quay.io/airshipit/kubernetes-entrypoint",
+                "newName": "registry.europe-example.cloud/airshipit/kubernetes-entrypoint"},
+               {"name": "docker.io/library/mariadb", "newTag": "11.4-eu"}],
+    "patches": [
+        {"target": {"kind": "Deployment"},
+         "patch": smp("Deployment", "any", pod({"priorityClassName": "openstack-control"}))},
+        {"target": {"kind": "Service", "labelSelector": "application"},
+         "patch": ops({"op": "add", "path": "/spec/publishNotReadyAddresses", "value": True})},
+    ],
+    "configMapGenerator": [{"name": "region", "literals": ["REGION=europe-example"]}],
+}
+for path in sorted(FIXTURES.glob("*.yaml")):
+    CASES[f"fixture_{path.stem}_with_every_field"] = Case(path.read_text(), FIXTURE_OVERLAY)
