@@ -1,0 +1,162 @@
+"""Helpers for the tests of the nova, placement, neutron and ironic charts:
+standalone renders with the region's values, readers for the rendered
+objects, and the 2025.1 release venvs that check their oslo config files."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.charts.conftest import NAMESPACE, RELEASE, ChartTree, deep_merge, documents, values_in_region
+from tests.conftest import ROOT
+
+CHARTS_A = ("nova", "placement", "neutron", "ironic")
+DOMAIN = "europe.example.org"
+KOLLA_REGISTRY = "quay.io/openstack.kolla/"
+KOLLA_TAG = ":2025.1-ubuntu-noble"
+KOLLA_CONFIG = "/var/lib/kolla/config_files"
+HOSTNAME_ANNOTATION = "placement.openstack-helm.org/hostname"
+POD_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Job")
+
+# Hardware of every kind on top of the region's own lists, so that each code
+# path renders: a vmware compute, a second conductor host with no
+# provisioning_ip, a network node with its own tunnel_ip and uplink NIC.
+EXTRA_HARDWARE = {
+    "hypervisors": [
+        {"hostname": "vc-proxy-001", "kind": "vmware",
+         "vmware": {"host_ip": "10.30.0.5", "host_username": "svc-nova",
+                    "host_password": "vmware-secret-pw", "cluster_name": "cluster-1"}},
+    ],
+    "network_agents": [
+        {"hostname": "net-003", "tunnel_ip": "10.20.8.3", "external_interface": "eno2"},
+    ],
+    "ironic_conductors": [{"hostname": "bm-002"}],
+}
+
+
+def values_a(name: str, extra_hardware: bool = True) -> dict:
+    """The values `name` gets inside the region, plus EXTRA_HARDWARE."""
+    values = values_in_region(name)
+    if extra_hardware:
+        hardware = values["global"]["hardware"]
+        for key, entries in EXTRA_HARDWARE.items():
+            hardware[key] = list(hardware.get(key) or []) + entries
+    return values
+
+
+def template(tree: ChartTree, name: str, values: dict, workdir: Path, *args: str,
+             check: bool = True) -> subprocess.CompletedProcess:
+    path = workdir / f"{name}-values.yaml"
+    path.write_text(yaml.safe_dump(values))
+    return tree.helm.run("template", RELEASE, str(tree.path(name)), "--namespace", NAMESPACE,
+                         "-f", str(path), *args, check=check)
+
+
+def render(tree: ChartTree, name: str, values: dict, workdir: Path, *args: str) -> list[dict]:
+    return documents(template(tree, name, values, workdir, *args).stdout)
+
+
+def with_hardware(name: str, key: str, entries: list) -> dict:
+    """The region's values for `name` with global.hardware.<key> replaced."""
+    return deep_merge(values_a(name, extra_hardware=False),
+                      {"global": {"hardware": {key: entries}}})
+
+
+def named(objects: list[dict], kind: str, name: str) -> dict:
+    found = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind}/{name}: {len(found)} objects"
+    return found[0]
+
+
+def job(objects: list[dict], prefix: str) -> dict:
+    """The one Job named <prefix>-<8 hex> (Job names carry a hash of their inputs)."""
+    found = [o for o in objects if o["kind"] == "Job"
+             and o["metadata"]["name"].rsplit("-", 1)[0] == prefix]
+    assert len(found) == 1, f"Job {prefix}-*: {len(found)} objects"
+    return found[0]
+
+
+def pod_spec(obj: dict) -> dict:
+    return obj["spec"]["template"]["spec"]
+
+
+def workloads(objects: list[dict]) -> list[dict]:
+    return [o for o in objects if o["kind"] in POD_KINDS]
+
+
+def secret_data(objects: list[dict], name: str) -> dict[str, str]:
+    return dict(named(objects, "Secret", name).get("stringData") or {})
+
+
+def kolla_files(objects: list[dict], workload: dict, container: str | None = None) -> dict[str, str]:
+    """What kolla_start finds in /var/lib/kolla/config_files of one container:
+    {file name: content}, resolved through the Secret volume (items or subPaths)."""
+    spec = pod_spec(workload)
+    box = next(c for c in spec["containers"] if container in (None, c["name"]))
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    out: dict[str, str] = {}
+    for mount in box["volumeMounts"]:
+        path = mount["mountPath"]
+        if path != KOLLA_CONFIG and not path.startswith(KOLLA_CONFIG + "/"):
+            continue
+        secret = volumes[mount["name"]]["secret"]
+        data = secret_data(objects, secret["secretName"])
+        if secret.get("items"):
+            missing = [i["key"] for i in secret["items"] if i["key"] not in data]
+            assert not missing, f"Secret {secret['secretName']} lacks {missing}"
+            data = {i["path"]: data[i["key"]] for i in secret["items"]}
+        if "subPath" in mount:
+            out[path[len(KOLLA_CONFIG) + 1:]] = data[mount["subPath"]]
+        else:
+            out.update(data)
+    return out
+
+
+def kolla_command(objects: list[dict], workload: dict, container: str | None = None) -> str:
+    return json.loads(kolla_files(objects, workload, container)["config.json"])["command"]
+
+
+# --- 2025.1 releases, for their own option definitions -----------------------
+# Each is installed once into .cache/oslo/<name> (8 to 45 s each, measured on
+# these machines); tests/charts2/oslo_check.py then runs with its python.
+RELEASES = {  # the 2025.1 (Epoxy) series of each service
+    "nova": "nova>=31.0.0,<32",
+    "placement": "openstack-placement>=13.0.0,<14",
+    "neutron": "neutron>=26.0.0,<27",
+    "ironic": "ironic>=29.0.0,<30",
+}
+OSLO_CACHE = ROOT / ".cache" / "oslo"
+OSLO_CHECK = Path(__file__).with_name("oslo_check.py")
+
+
+def release_python(service: str) -> Path:
+    """The python of a venv holding `service`'s 2025.1 release (built on first use)."""
+    venv = OSLO_CACHE / service
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    if not marker.exists() or marker.read_text() != RELEASES[service]:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        result = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
+                                 "--disable-pip-version-check", RELEASES[service]],
+                                capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, f"pip install {RELEASES[service]}:\n{result.stderr[-3000:]}"
+        marker.write_text(RELEASES[service])
+    return python
+
+
+def oslo_problems(service: str, files: dict[str, str], workdir: Path) -> list[dict]:
+    """Problems oslo_check.py finds in `files` ({name: text}) with `service`'s release."""
+    paths = []
+    for name, text in files.items():
+        path = workdir / name
+        path.write_text(text)
+        paths.append(str(path))
+    result = subprocess.run([str(release_python(service)), str(OSLO_CHECK), *paths],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
