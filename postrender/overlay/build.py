@@ -280,7 +280,7 @@ class Build:
         try:
             result = strategic.apply(obj, body, self.slots[position].empty_nulls())
         except strategic.PatchFailure as err:
-            raise self.error(f"cannot apply to {self.slots[position].document.address()}: {err}",
+            raise self.error(f"cannot apply to {self._address(position)}: {err}",
                              self._where(patch, n, count)) from None
         if result is not None:
             result_meta = result.setdefault("metadata", {})
@@ -312,16 +312,23 @@ class Build:
         self._check_operations(patch, body)
         selected = self._select(patch)
         for position in selected:
-            obj = self.index.objects[position]
-            try:
-                result = jsonpatch.apply_patch(obj, body, in_place=False)
-            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
-                raise self.error(f"cannot apply to {self.slots[position].document.address()}: "
-                                 f"{err}", patch.where) from None
+            result = self.index.objects[position]
+            for n, operation in enumerate(body):
+                try:
+                    result = jsonpatch.apply_patch(result, [operation], in_place=False)
+                except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
+                    reason = str(err).split(" in {", 1)[0].split(" in [", 1)[0]
+                    raise self.error(
+                        f"cannot apply to {self._address(position)}: operation {n} "
+                        f"({operation['op']} {operation['path']}): {reason}", patch.where) from None
             if not isinstance(result, dict):
-                raise self.error(f"the patch turns {self.slots[position].document.address()} "
+                raise self.error(f"the patch turns {self._address(position)} "
                                  "into something other than an object", patch.where)
             self._replace(position, result)
+
+    def _address(self, position: int) -> str:
+        doc = self.slots[position].document
+        return doc.address() + (f" ({doc.file})" if doc.file else "")
 
     def _check_operations(self, patch: Patch, operations: list) -> None:
         for n, op in enumerate(operations):

@@ -232,6 +232,12 @@ class Reader:
                                  f"{where}.{key}")
         return entry
 
+    def _resolve(self, reference: str, where: str) -> Path:
+        try:
+            return self.overlay.resolve(reference, base=self.directory, referrer=self.file)
+        except ConfigError as err:
+            raise self.error(err.reason, where) from None
+
     def _read(self, reference: Any, where: str) -> tuple[str, str]:
         if not isinstance(reference, str) or not reference:
             raise self.error("must be a relative file path", where)
@@ -350,7 +356,7 @@ class Reader:
         key, _, path = source.rpartition("=")
         if not key:
             key = Path(path).name
-        resolved = self.overlay.resolve(path, base=self.directory, referrer=self.file)
+        resolved = self._resolve(path, where)
         try:
             return key, resolved.read_bytes()
         except FileNotFoundError:
@@ -361,7 +367,7 @@ class Reader:
     def _env_file(self, path: Any, where: str) -> list[tuple[str, bytes]]:
         if not isinstance(path, str) or not path:
             raise self.error("must be a file path", where)
-        resolved = self.overlay.resolve(path, base=self.directory, referrer=self.file)
+        resolved = self._resolve(path, where)
         try:
             text = resolved.read_bytes().decode("utf-8")
         except FileNotFoundError:
@@ -374,10 +380,7 @@ class Reader:
             if not line or line.startswith("#"):
                 continue
             if "=" not in line:
-                # kustomize would read the value from its own environment: a
-                # render must not depend on whoever runs Helm.
-                raise self.error(f"{path}:{number}: {line!r} has no '=VALUE'; values are not "
-                                 "taken from the environment", where)
+                line += "="  # kustomize 5.5 gives a bare KEY an empty value
             key, value = line.split("=", 1)
             pairs.append((key, value.encode()))
         return pairs
@@ -385,7 +388,7 @@ class Reader:
     def _resource(self, where: str, reference: Any) -> Resource:
         if not isinstance(reference, str) or not reference:
             raise self.error("must be a relative path", where)
-        path = self.overlay.resolve(reference, base=self.directory, referrer=self.file)
+        path = self._resolve(reference, where)
         if path.is_dir():
             if not (path / FILENAME).is_file():
                 raise self.error(f"directory {reference!r} has no {FILENAME}", where)

@@ -167,7 +167,7 @@ CASES: dict[str, Case] = {
         "files": ["gen/region.conf", "renamed.conf=gen/region.conf"],
         "envs": ["gen/region.env"]}]},
         {"gen/region.conf": "[DEFAULT]\nregion = europe\n",
-         "gen/region.env": "# comment\nA=1\n\n  B=two=2\n"}),
+         "gen/region.env": "# comment\nA=1\n\n  B=two=2\nBARE\n"}),
     "configmap_generator_binary_file_goes_to_binary_data": Case(SMALL, {"configMapGenerator": [{
         "name": "blob", "files": ["gen/blob.bin"]}]}, {"gen/blob.bin": b"\x00\xff\xfe"}),
     "secret_generator_type_and_hash": Case(SMALL, {"secretGenerator": [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from postrender import stream
+from postrender import pipeline, stream
 from postrender.diagnostics import Diagnostics
 from postrender.overlay import load
 from postrender.overlaydir import OverlayDir
@@ -76,7 +76,8 @@ def engine_documents(case: Case, directory: Path, diagnostics: Diagnostics | Non
     stage = load(OverlayDir(directory, directory))
     assert stage is not None
     documents = stream.parse(case.stream)
-    return stage.apply(documents, diagnostics or Diagnostics())
+    # pipeline.run checks (OSH_POSTRENDER_VERIFY_TOUCH) that every change was touched.
+    return pipeline.run([stage], documents, diagnostics or Diagnostics())
 
 
 def engine(case: Case, directory: Path, diagnostics: Diagnostics | None = None) -> dict:
