@@ -148,6 +148,14 @@ def release_python(service: str) -> Path:
     return python
 
 
+def install_releases(services) -> None:
+    """Build the missing release venvs side by side: pip mostly waits on the index."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(services) or 1) as pool:
+        list(pool.map(release_python, services))
+
+
 def oslo_problems(service: str, files: dict[str, str], workdir: Path) -> list[dict]:
     """Problems oslo_check.py finds in `files` ({name: text}) with `service`'s release."""
     paths = []

@@ -1,0 +1,103 @@
+"""Every oslo config file that the nova, placement, neutron and ironic charts
+render is strict INI (no duplicate section or key) and a valid configuration
+for the service's own 2025.1 release: only sections and options that release
+registers, values of the option's type (tests/charts2/oslo_check.py, run in
+a venv holding that release). Every file a Kolla config.json copies exists."""
+from __future__ import annotations
+
+import configparser
+import json
+
+import pytest
+
+from tests.charts2.conftest_a import (CHARTS_A, RELEASES, install_releases, kolla_files,
+                                      oslo_problems, pod_spec, render, values_a, workloads)
+
+# Secret keys that are oslo config files, per chart (the rest are Apache
+# sites, libvirt files, JSON and scripts).
+def oslo_files(chart: str, objects: list[dict]) -> dict[str, str]:
+    out = {}
+    for obj in objects:
+        if obj["kind"] != "Secret":
+            continue
+        for key, text in (obj.get("stringData") or {}).items():
+            if key.endswith((".conf", ".ini")) and not key.startswith(("wsgi-", "httpd-")) \
+                    and key not in ("libvirtd.conf", "qemu.conf"):
+                out[f"{obj['metadata']['name']}--{key}"] = text
+    return out
+
+
+EXPECTED = {
+    "nova": {"nova-etc--nova.conf", "nova-compute--nova-compute.conf",
+             "nova-compute--host-kvm-001.conf", "nova-compute--host-vc-proxy-001.conf",
+             "nova-compute--host-bm-proxy-001.conf"},
+    "placement": {"placement-etc--placement.conf"},
+    "neutron": {"neutron-etc--neutron.conf", "neutron-etc--ml2_conf.ini",
+                "neutron-agent--neutron-agent.conf", "neutron-agent--openvswitch_agent.ini",
+                "neutron-agent--l3_agent.ini", "neutron-agent--dhcp_agent.ini",
+                "neutron-agent--metadata_agent.ini"},
+    "ironic": {"ironic-etc--ironic.conf", "ironic-conductor--host-bm-001.conf",
+               "ironic-conductor--host-bm-002.conf"},
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tree_a, tmp_path_factory) -> dict[str, list[dict]]:
+    workdir = tmp_path_factory.mktemp("config-a")
+    return {name: render(tree_a, name, values_a(name), workdir) for name in CHARTS_A}
+
+
+@pytest.fixture(scope="module")
+def releases():
+    install_releases(sorted(RELEASES))
+
+
+@pytest.mark.parametrize("chart", CHARTS_A)
+def test_every_oslo_config_file_is_strict_ini(rendered, chart):
+    files = oslo_files(chart, rendered[chart])
+    assert EXPECTED[chart] <= set(files), set(files)
+    for name, text in files.items():
+        parser = configparser.ConfigParser(strict=True, interpolation=None,
+                                           default_section="__none__")
+        parser.optionxform = str
+        try:
+            parser.read_string(text, source=name)
+        except configparser.Error as err:
+            pytest.fail(f"{name}: {err}")
+        assert parser.sections(), name
+
+
+@pytest.mark.parametrize("chart", CHARTS_A)
+def test_every_oslo_config_file_is_valid_for_the_2025_1_release(rendered, releases, chart,
+                                                                 tmp_path):
+    files = oslo_files(chart, rendered[chart])
+    assert oslo_problems(chart, files, tmp_path) == []
+
+
+def test_the_release_check_finds_unknown_options_wrong_types_and_duplicates(releases, tmp_path):
+    bad = ("[DEFAULT]\ndebug = sometimes\nno_such_option = 1\n"
+           "[vnc]\nnovncproxy_port = 6080\nnovncproxy_port = 6081\n"
+           "[no_such_section]\nx = 1\n")
+    problems = [p["problem"] for p in oslo_problems("nova", {"bad.conf": bad}, tmp_path)]
+    assert any("debug = 'sometimes'" in p for p in problems), problems
+    assert "unknown option no_such_option in [DEFAULT]" in problems
+    assert "duplicate key 'novncproxy_port' in its section" in problems
+    assert "unknown section [no_such_section]" in problems
+
+
+@pytest.mark.parametrize("chart", CHARTS_A)
+def test_every_file_a_kolla_config_copies_is_mounted_beside_it(rendered, chart):
+    objects = rendered[chart]
+    checked = 0
+    for obj in workloads(objects):
+        for box in pod_spec(obj)["containers"]:
+            if "kolla-toolbox" in box["image"]:
+                continue
+            files = kolla_files(objects, obj, box["name"])
+            config = json.loads(files["config.json"])
+            assert config["command"], obj["metadata"]["name"]
+            for entry in config["config_files"]:
+                name = entry["source"].removeprefix("/var/lib/kolla/config_files/")
+                assert name in files, f"{obj['metadata']['name']}/{box['name']}: {name} missing"
+                checked += 1
+    assert checked
