@@ -1,0 +1,128 @@
+"""europe-example-region, with every chart, through osh-postrender and the
+region's overlay dir, with Helm 3 and Helm 4: nova compute and libvirt get
+the hypervisor toleration and their node, the neutron agents the network
+toleration (the hypervisors' OVS agents the hypervisor one), the ironic
+hosts their node, and the example nova and neutron patches are mounted
+into the right containers. The output passes kubernetes-validate strict."""
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+from tests.charts.conftest import REGION, documents
+from tests.charts2.conftest_a import CHARTS_A, HOSTNAME_ANNOTATION, pod_spec, values_a, workloads
+from tests.conftest import ROOT
+
+NETWORK_AGENTS = ("l3-agent", "dhcp-agent", "metadata-agent", "ovs-agent", "openvswitch")
+
+
+@pytest.fixture(scope="module")
+def placed(tree_a) -> list[dict]:
+    result = tree_a.template(REGION, *tree_a.helm.post_renderer_args(f"--region={REGION}"))
+    return documents(result.stdout)
+
+
+def ours(objects: list[dict]) -> list[dict]:
+    return [o for o in objects
+            if o["metadata"].get("labels", {}).get("app.kubernetes.io/name") in CHARTS_A]
+
+
+def hosted(objects: list[dict], service: str, component: str) -> dict[str, dict]:
+    """{hostname annotation: workload} of one service component."""
+    out = {}
+    for obj in workloads(objects):
+        labels = obj["metadata"]["labels"]
+        if labels["app.kubernetes.io/name"] == service and labels["app.kubernetes.io/component"] == component:
+            out[obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION)] = obj
+    return out
+
+
+def tolerated(obj: dict) -> set[str]:
+    return {t.get("value") for t in pod_spec(obj).get("tolerations", []) if t.get("key") == "species"}
+
+
+def pinned_to(obj: dict) -> dict:
+    return pod_spec(obj).get("nodeSelector", {})
+
+
+def patch_mounts(obj: dict) -> dict[str, set[str]]:
+    """{container: mount paths of *-patches} of a workload."""
+    return {c["name"]: {m["mountPath"] for m in c.get("volumeMounts", [])
+                        if m["mountPath"].endswith("-patches")}
+            for c in pod_spec(obj)["containers"]}
+
+
+@pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])
+def test_placed_objects_pass_kubernetes_validate_strict(placed, version):
+    mine = ours(placed)
+    assert len(mine) > 60
+    for obj in mine:
+        kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_nova_compute_and_libvirt_get_the_hypervisor_toleration_and_their_node(placed):
+    hypervisors = [h["hostname"] for h in values_a("nova", extra_hardware=False)["global"]["hardware"]["hypervisors"]]
+    for component in ("compute", "libvirt"):
+        found = hosted(placed, "nova", component)
+        kvm = [h for h in hypervisors if h != "bm-proxy-001"]
+        assert set(found) == set(hypervisors if component == "compute" else kvm)
+        for host, obj in found.items():
+            assert tolerated(obj) == {"hypervisor"}, obj["metadata"]["name"]
+            assert pinned_to(obj) == {"species": "hypervisor", "kubernetes.io/hostname": host}
+
+
+def test_neutron_agents_get_the_network_toleration_on_network_nodes(placed):
+    nodes = [n["hostname"] for n in values_a("neutron", extra_hardware=False)["global"]["hardware"]["network_agents"]]
+    for component in NETWORK_AGENTS:
+        found = hosted(placed, "neutron", component)
+        for host in nodes:
+            obj = found[host]
+            assert tolerated(obj) == {"network"}, obj["metadata"]["name"]
+            assert pinned_to(obj) == {"species": "network", "kubernetes.io/hostname": host}
+
+
+def test_the_hypervisors_ovs_agents_get_the_hypervisor_toleration(placed):
+    for component in ("ovs-agent", "openvswitch"):
+        found = hosted(placed, "neutron", component)
+        for host in ("kvm-001", "kvm-002", "kvm-003"):
+            obj = found[host]
+            assert tolerated(obj) == {"hypervisor"}, obj["metadata"]["name"]
+            assert pinned_to(obj) == {"species": "hypervisor", "kubernetes.io/hostname": host}
+
+
+def test_ironic_hosts_are_pinned_by_hostname_off_dedicated_nodes(placed):
+    for component in ("conductor", "pxe"):
+        obj = hosted(placed, "ironic", component)["bm-001"]
+        assert tolerated(obj) == set()
+        assert pinned_to(obj) == {"kubernetes.io/hostname": "bm-001"}
+
+
+def test_control_plane_stays_off_dedicated_nodes(placed):
+    for obj in workloads(ours(placed)):
+        if obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION):
+            continue
+        assert tolerated(obj) == set(), obj["metadata"]["name"]
+        terms = pod_spec(obj)["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        expressions = [e for t in terms["nodeSelectorTerms"] for e in t["matchExpressions"]]
+        assert {"key": "species", "operator": "NotIn",
+                "values": ["hypervisor", "network", "swift-storage"]} in expressions
+
+
+def test_example_patches_are_mounted_into_the_service_containers_only(placed):
+    patches = {p.parent.name for p in (ROOT / "patches").glob("*/*.patch")}
+    patches |= {p.parent.name for p in (ROOT / "overlays" / REGION / "patches").glob("*/*.patch")}
+    assert {"nova", "neutron"} <= patches
+    for obj in workloads(ours(placed)):
+        service = obj["metadata"]["labels"]["app.kubernetes.io/name"]
+        for box in pod_spec(obj)["containers"]:
+            mounts = patch_mounts(obj)[box["name"]]
+            image = box["image"].rsplit("/", 1)[1].split(":")[0]
+            own = image.startswith(f"{service}-") and service in patches
+            assert mounts == ({f"/{service}-patches"} if own else set()), \
+                f"{obj['metadata']['name']}/{box['name']} ({image}): {mounts}"
+    computes = hosted(placed, "nova", "compute")
+    assert patch_mounts(computes["kvm-001"]) == {"compute": {"/nova-patches"}}
+    agents = hosted(placed, "neutron", "l3-agent")
+    assert patch_mounts(agents["net-001"]) == {"l3-agent": {"/neutron-patches"}}
+    ovs = hosted(placed, "neutron", "openvswitch")
+    assert patch_mounts(ovs["net-001"]) == {"ovsdb": set(), "vswitchd": set()}
