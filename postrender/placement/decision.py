@@ -54,8 +54,10 @@ def decide(policy: Policy, matched: list[Rule], where: dict) -> Decision:
             value = _value(rule, field)
             if value is None:
                 continue
-            if chosen is None or chosen.value == value:
-                chosen = chosen or Choice(value, rule)
+            if chosen is None or (chosen.value == value and rule.override):
+                chosen = Choice(value, rule)
+            elif chosen.value == value:
+                continue
             elif rule.override and not chosen.rule.override:
                 chosen = Choice(value, rule)
             elif chosen.rule.override and not rule.override:

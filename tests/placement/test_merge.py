@@ -246,3 +246,13 @@ def test_malformed_placement_fields_are_input_errors_with_their_path(tmp_path, f
     obj = workload("DaemonSet", "nova-compute", labels=NOVA, spec={field: value})
     with pytest.raises(InputError, match=f"DaemonSet/nova-compute: {where}"):
         run(tmp_path, obj)
+
+
+def test_agreeing_override_rule_settles_a_later_disagreement(tmp_path):
+    policy = REGION + """\
+rules:
+  - {name: computes-hypervisor, match: {name: nova-compute*}, species: hypervisor, override: true}
+  - {name: computes-network, match: {name: nova-compute*}, species: network}
+"""
+    [result], *_ = run(tmp_path, workload("DaemonSet", "nova-compute", labels=NOVA), policy=policy)
+    assert spec_of(result)["nodeSelector"] == {"species": "hypervisor"}

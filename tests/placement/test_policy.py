@@ -174,3 +174,35 @@ def test_rules_select_by_kind_name_namespace_and_labels(tmp_path, match, hits):
     docs, _, _ = place(dump_stream(api, compute), region(tmp_path, policy, base=False))
     placed = {d.name for d in docs if "species" in (d.obj["spec"]["template"]["spec"].get("nodeSelector") or {})}
     assert placed == hits
+
+
+def cli(tmp_path, policy: str, *args: str):
+    from tests.conftest import postrender
+    overlay = region(tmp_path, policy)
+    return postrender(dump_stream(workload("Deployment", "keystone-api")), "--root",
+                      str(overlay.root), "--overlay", str(overlay.path), *args)
+
+
+def test_unknown_species_fails_the_command_with_nothing_on_stdout(tmp_path):
+    result = cli(tmp_path, INCLUDE + "rules:\n  - {name: a, species: gpu}\n")
+    assert result.returncode == 4 and result.stdout == b""
+    stderr = result.stderr.decode()
+    assert "overlays/r/placement.yaml: rules[0].species: unknown species 'gpu'" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_invalid_selector_fails_the_command_with_nothing_on_stdout(tmp_path):
+    result = cli(tmp_path, INCLUDE + "rules:\n  - {name: a, match: {labels: 'a in b'}}\n")
+    assert result.returncode == 4 and result.stdout == b""
+    assert "rules[0].match.labels: invalid label selector" in result.stderr.decode()
+
+
+def test_rule_matching_nothing_warns_and_fails_only_under_check(tmp_path):
+    policy = INCLUDE + "rules:\n  - {name: ironic, match: {name: 'ironic-*'}, species: master}\n"
+    warned = cli(tmp_path, policy)
+    assert warned.returncode == 0 and warned.stdout
+    assert "warning: overlays/r/placement.yaml: rules[0] (ironic): placement rule matches no " \
+           "workload" in warned.stderr.decode()
+    checked = cli(tmp_path / "check", policy, "--check")
+    assert checked.returncode == 5 and checked.stdout == b""
+    assert "error: overlays/r/placement.yaml: rules[0] (ironic)" in checked.stderr.decode()
