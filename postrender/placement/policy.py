@@ -139,7 +139,7 @@ def _load_file(overlay_dir: OverlayDir, path: Path, policy: Policy, chain: tuple
         data = {}
     _mapping(data, shown, "(top level)", _TOP_KEYS)
 
-    for i, ref in enumerate(_list(data.get("include", []), shown, "include")):
+    for i, ref in enumerate(_list(data.get("include") or [], shown, "include")):
         if not isinstance(ref, str) or not ref:
             raise ConfigError("must be a relative file path", file=shown, field=f"include[{i}]")
         included = overlay_dir.resolve(ref, base=path.parent, referrer=shown)
@@ -148,12 +148,12 @@ def _load_file(overlay_dir: OverlayDir, path: Path, policy: Policy, chain: tuple
                               file=shown, field=f"include[{i}]")
         _load_file(overlay_dir, included, policy, (*chain, real))
 
-    species = data.get("species", {})
+    species = data.get("species") or {}
     _mapping(species, shown, "species")
     for name, spec in species.items():
         _add_species(policy, _species(name, spec, shown))
 
-    for i, raw in enumerate(_list(data.get("rules", []), shown, "rules")):
+    for i, raw in enumerate(_list(data.get("rules") or [], shown, "rules")):
         _add_rule(policy, _rule(raw, shown, f"rules[{i}]"))
 
     if "default" in data:
@@ -213,7 +213,7 @@ def _rule(raw, shown, where, *, is_default: bool = False) -> Rule:
             raise ConfigError(f"required: a lowercase DNS name, not {name!r}",
                               file=shown, field=f"{where}.name")
         rule = Rule(name=name, file=shown, field=where)
-        _match(rule, raw.get("match", {}), shown, f"{where}.match")
+        _match(rule, raw.get("match") or {}, shown, f"{where}.match")
         rule.override = _bool(raw.get("override", False), shown, f"{where}.override")
         rule.optional = _bool(raw.get("optional", False), shown, f"{where}.optional")
 

@@ -206,3 +206,8 @@ def test_rule_matching_nothing_warns_and_fails_only_under_check(tmp_path):
     checked = cli(tmp_path / "check", policy, "--check")
     assert checked.returncode == 5 and checked.stdout == b""
     assert "error: overlays/r/placement.yaml: rules[0] (ironic)" in checked.stderr.decode()
+
+
+def test_empty_sections_are_allowed(tmp_path):
+    stage = placement.load(region(tmp_path, INCLUDE + "species:\nrules:\n"))
+    assert stage.policy.rules and stage.policy.species
