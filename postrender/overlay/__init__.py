@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
+from postrender.errors import ConfigError
 from postrender.overlay.build import Build
 from postrender.overlay.kustomization import FILENAME, Kustomization, Reader
 from postrender.overlaydir import OverlayDir
@@ -25,7 +26,15 @@ class OverlayStage:
         return Build(self.kustomization, self.overlay_dir, documents, diagnostics).run()
 
 
+# Names kustomize also accepts; here they would be ignored, so they are refused.
+OTHER_NAMES = ("kustomization.yml", "Kustomization")
+
+
 def load(overlay_dir: OverlayDir) -> OverlayStage | None:
+    for name in OTHER_NAMES:
+        if overlay_dir.file(name) is not None:
+            raise ConfigError(f"rename it to {FILENAME}: only {FILENAME} switches the overlay on",
+                              file=overlay_dir.display(overlay_dir.path / name))
     if overlay_dir.file(FILENAME) is None:
         return None
     return OverlayStage(Reader(overlay_dir, overlay_dir.path).read(), overlay_dir)

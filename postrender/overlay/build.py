@@ -45,8 +45,10 @@ class Slot:
 
 class Build:
     def __init__(self, kustomization: Kustomization, overlay: OverlayDir,
-                 documents: list[Document], diagnostics: Diagnostics):
+                 documents: list[Document], diagnostics: Diagnostics,
+                 parents: tuple = ()):
         self.k = kustomization
+        self.parents = (*parents, kustomization.directory.resolve())
         self.overlay = overlay
         self.diagnostics = diagnostics
         self.slots = [Slot(doc) for doc in documents]
@@ -103,8 +105,11 @@ class Build:
         for resource in self.k.resources:
             objects = resource.objects
             if resource.directory is not None:
+                if resource.directory.resolve() in self.parents:
+                    raise self.error(f"{resource.source} includes itself", resource.where)
                 sub = Reader(self.overlay, resource.directory).read()
-                objects = [doc.obj for doc in Build(sub, self.overlay, [], self.diagnostics).run()]
+                objects = [doc.obj for doc in
+                           Build(sub, self.overlay, [], self.diagnostics, self.parents).run()]
             for obj in objects:
                 self._add(copy.deepcopy(obj), resource.where)
         for generator in self.k.generators:

@@ -12,6 +12,8 @@ import re
 from postrender.overlay.kustomization import Image
 
 CONTAINER_LISTS = ("containers", "initContainers")
+# What may follow a matching name: a tag, a digest, or both (kustomize's pattern).
+SUFFIX = r"(@sha256)?(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?\Z"
 
 
 def split(image: str) -> tuple[str, str, str]:
@@ -35,9 +37,9 @@ class ImageRule:
         self.entry = entry
         # kustomize puts the name into the pattern unescaped; so do we, to match alike.
         try:
-            self.pattern = re.compile(f"{entry.name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?\\Z")
+            self.pattern = re.compile(entry.name + SUFFIX)
         except re.error:
-            self.pattern = re.compile(f"{re.escape(entry.name)}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?\\Z")
+            self.pattern = re.compile(re.escape(entry.name) + SUFFIX)
 
     def rewrite(self, image: str) -> str | None:
         if not self.pattern.match(image):

@@ -148,6 +148,13 @@ CASES: dict[str, Case] = {
         {"name": "quay.io/openstack.kolla/keystone", "newTag": "2025.1"}]}),
     "images_reach_cronjobs_and_custom_resources": Case(SMALL, {"images": [
         {"name": "quay.io/openstack.kolla/keystone", "newName": "mirror.local:5000/keystone"}]}),
+    "images_match_names_with_tag_digest_or_both": Case("".join(
+        f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\n"
+        f"spec: {{containers: [{{name: c, image: '{image}'}}]}}\n"
+        for i, image in enumerate(["nginx", "host:5000/nginx:1", "nginx:1@sha256:abc",
+                                   "nginx@sha256:abc", "nginx-extra:1", "docker.io/nginx:1"])),
+        {"images": [{"name": "nginx", "newTag": "2"},
+                    {"name": "host:5000/nginx", "newName": "mirror/nginx"}]}),
     # -- labels, annotations, namespace -----------------------------------------------
     "labels_pairs_only_touch_metadata": Case(SMALL, {"labels": [
         {"pairs": {"openstack-helm.org/region": "europe-example"}}]}),
