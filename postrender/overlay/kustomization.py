@@ -165,8 +165,8 @@ class Reader:
                     for i, entry in enumerate(self._list(spec, "labels"))]
         common = self._strings(spec.get("commonLabels"), "commonLabels")
         if common:
-            # kustomize runs commonLabels as a label set that also reaches selectors.
-            k.labels.insert(0, LabelSet("commonLabels", common, True, True))
+            # kustomize runs commonLabels after the labels entries, reaching selectors too.
+            k.labels.append(LabelSet("commonLabels", common, True, True))
         k.annotations = self._strings(spec.get("commonAnnotations"), "commonAnnotations")
         options = self._options(spec.get("generatorOptions"), "generatorOptions")
         for kind, key in (("ConfigMap", "configMapGenerator"), ("Secret", "secretGenerator")):

@@ -168,6 +168,9 @@ CASES: dict[str, Case] = {
         "commonAnnotations": {"openstack-helm.org/region": "europe-example"}}),
     "namespace_skips_cluster_scoped_and_sets_default_subjects": Case(SMALL, {
         "namespace": "openstack-eu"}),
+    "common_labels_run_after_labels_entries": Case(SMALL, {
+        "commonLabels": {"a": "common", "b": "common"},
+        "labels": [{"pairs": {"a": "labels"}}, {"pairs": {"b": "second"}}]}),
     # -- generators ---------------------------------------------------------------------
     "configmap_generator_literals_files_and_envs": Case(SMALL, {"configMapGenerator": [{
         "name": "region", "literals": ["REGION=europe-example", "QUOTED='a b'", "EMPTY="],
@@ -216,6 +219,16 @@ CASES: dict[str, Case] = {
                                      {"name": "c", "projected": {"sources": [
                                          {"configMap": {"name": "region-etc"}},
                                          {"secret": {"name": "region-keys"}}]}}]}}}})}),
+    "generated_names_are_rewritten_only_in_their_namespace": Case(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ns1}\n",
+        {"configMapGenerator": [
+            {"name": "a", "namespace": "ns1", "behavior": "replace", "literals": ["k=v"]},
+            {"name": "g", "namespace": "ns1", "literals": ["k=v"]}],
+         "resources": ["pods.yaml"]},
+        {"pods.yaml": "".join(
+            f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}{ns}}}\n"
+            "spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: g}}]}]}\n"
+            for name, ns in (("p", ", namespace: ns1"), ("q", "")))}),
     # -- resources and order --------------------------------------------------------------
     "resources_file_and_directory": Case(SMALL, {"resources": ["secret-tls.yaml", "hardware"],
                                                  "commonLabels": {"region": "eu"}}, {
