@@ -50,7 +50,6 @@ share_driver = manila.share.drivers.lvm.LVMShareDriver
 driver_handles_share_servers = false
 lvm_share_volume_group = {{ .volume_group }}
 lvm_share_export_ips = {{ .export_ip }}
-lvm_share_mount_path = /var/lib/manila/mnt
 {{- end -}}
 
 {{/* config.json of a share service: manila.conf, then its own file. */}}

@@ -1,0 +1,187 @@
+"""Helpers for the tests of the glance, cinder, manila, barbican, designate and
+horizon charts: a built copy of charts/ per Helm major, and readers for the
+rendered objects. Imported by the test_b_* modules (not a conftest: the
+tests/charts2 conftest belongs to the nova/neutron tests)."""
+from __future__ import annotations
+
+import configparser
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import ROOT
+from tests.charts.conftest import (CHARTS, NAMESPACE, REGION, RELEASE, ChartTree, chart_yaml,
+                                   documents, release_charts)
+
+SERVICES = ("glance", "cinder", "manila", "barbican", "designate", "horizon")
+DOMAIN = "europe.example.org"
+KOLLA_CONFIG = "/var/lib/kolla/config_files"
+
+
+def build_tree(helm, workdir: Path) -> ChartTree:
+    """A copy of charts/ with every dependency built, bottom-up, by this Helm."""
+    root = workdir / "charts"
+    shutil.copytree(CHARTS, root, ignore=shutil.ignore_patterns("*.tgz"))
+    order = release_charts(root / REGION)
+    for path in order:
+        if chart_yaml(path).get("dependencies"):
+            helm.run("dependency", "build", str(path))
+    return ChartTree(helm, root, order)
+
+
+def render(tree: ChartTree, chart: str = REGION, *args: str) -> list[dict]:
+    return tree.render(chart, *args)
+
+
+def by_name(objects: list[dict], kind: str, name: str) -> dict:
+    found = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind}/{name}: {len(found)} objects"
+    return found[0]
+
+
+def of_service(objects: list[dict], service: str) -> list[dict]:
+    return [o for o in objects
+            if o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == service]
+
+
+def job(objects: list[dict], prefix: str) -> dict:
+    """The one Job whose name is <prefix>-<8 hex> (names carry an input hash)."""
+    found = [o for o in objects if o["kind"] == "Job"
+             and o["metadata"]["name"].rsplit("-", 1)[0] == prefix]
+    assert len(found) == 1, f"Job {prefix}-*: {len(found)} objects"
+    return found[0]
+
+
+def pod_spec(obj: dict) -> dict:
+    return obj["spec"]["template"]["spec"]
+
+
+def secret_data(secret: dict) -> dict[str, str]:
+    return dict(secret.get("stringData") or {})
+
+
+def kolla_files(objects: list[dict], workload: dict) -> dict[str, str]:
+    """The files a workload's kolla_start sees in /var/lib/kolla/config_files:
+    {path in that dir: content}, resolved through the Secret volume's items."""
+    spec = pod_spec(workload)
+    container = spec["containers"][0]
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == KOLLA_CONFIG)
+    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+    secret = by_name(objects, "Secret", volume["secret"]["secretName"])
+    data = secret_data(secret)
+    items = volume["secret"].get("items")
+    if items is None:
+        return data
+    missing = [i["key"] for i in items if i["key"] not in data]
+    assert not missing, f"{workload['metadata']['name']}: Secret lacks {missing}"
+    return {i["path"]: data[i["key"]] for i in items}
+
+
+def kolla_command(objects: list[dict], workload: dict) -> str:
+    return json.loads(kolla_files(objects, workload)["config.json"])["command"]
+
+
+def strict_ini(text: str, where: str) -> configparser.ConfigParser:
+    """Parses an oslo config file; duplicate sections or options fail."""
+    parser = configparser.ConfigParser(strict=True, interpolation=None,
+                                       default_section="__no_default__")
+    parser.optionxform = str  # oslo option names are case-sensitive
+    try:
+        parser.read_string(text, source=where)
+    except configparser.Error as exc:
+        raise AssertionError(f"{where}: {exc}") from exc
+    return parser
+
+
+def region_template(tree: ChartTree, *args: str, check: bool = True):
+    return tree.helm.run("template", RELEASE, str(tree.path(REGION)), "--namespace", NAMESPACE,
+                         *args, check=check)
+
+
+__all__ = ["SERVICES", "DOMAIN", "build_tree", "render", "by_name", "of_service", "job",
+           "pod_spec", "secret_data", "kolla_files", "kolla_command", "strict_ini",
+           "region_template", "documents", "yaml", "REGION"]
+
+
+# --- The option data of each service's own 2025.1 release -------------------
+#
+# Each service is installed once into a venv under .cache/oslo (about 25 s a
+# service on these machines), and oslo-config-generator dumps every option
+# its oslo.config.opts entry points register, with type, choices and bounds.
+# keystone_authtoken's auth plugin options are not in that dump (they depend
+# on auth_type), so the keystoneauth1 "password" plugin's are added.
+# Libraries newer than the 2025.1 release that break its imports are held
+# back: oslo.utils 9 removed secretutils.md5 and os-brick 6.11 its Windows
+# connectors, both of which cinder 26 imports.
+HELD_BACK = {"cinder": ["oslo.utils<9", "os-brick<6.11"]}
+RELEASES = {  # 2025.1 (Epoxy)
+    "glance": "glance==30.0.0",
+    "cinder": "cinder==26.0.0",
+    "manila": "manila==20.0.0",
+    "barbican": "barbican==20.0.0",
+    "designate": "designate==20.0.0",
+}
+OSLO_CACHE = ROOT / ".cache" / "oslo"
+
+_DUMP = r"""
+import json, subprocess, sys, tempfile
+from importlib.metadata import entry_points
+import yaml
+from keystoneauth1 import loading
+spaces, unloadable = [], {}
+for entry in sorted(entry_points(group="oslo.config.opts"), key=lambda e: e.name):
+    try:
+        entry.load()()
+    except Exception as exc:  # an optional driver's library is not installed
+        unloadable[entry.name] = repr(exc)
+    else:
+        spaces.append(entry.name)
+with tempfile.NamedTemporaryFile(suffix=".yaml") as out:
+    args = [sys.prefix + "/bin/oslo-config-generator", "--format", "yaml",
+            "--output-file", out.name]
+    for name in spaces:
+        args += ["--namespace", name]
+    subprocess.run(args, check=True, capture_output=True)
+    data = yaml.safe_load(open(out.name))
+groups = {}
+for group, body in data["options"].items():
+    groups[group] = {o["name"].replace("-", "_"): {
+        "type": o["type"], "min": o["min"], "max": o["max"],
+        "choices": [c[0] for c in o["choices"]],
+        "deprecated_for_removal": o["deprecated_for_removal"]} for o in body["opts"]}
+password = [o.dest for o in loading.get_plugin_options("password")]
+json.dump({"namespaces": spaces, "unloadable": unloadable, "groups": groups,
+           "auth_password": password},
+          open(sys.argv[1], "w"))
+"""
+
+
+class ReleaseUnavailable(RuntimeError):
+    """pip could not install the release (no package index reachable)."""
+
+
+def oslo_options(service: str) -> dict:
+    """The option data of `service`'s 2025.1 release (built on first use)."""
+    import subprocess
+    import sys
+
+    requirement = RELEASES[service]
+    data = OSLO_CACHE / f"{requirement.replace('==', '-')}.json"
+    if not data.exists():
+        venv = OSLO_CACHE / service
+        if not (venv / "bin" / "oslo-config-generator").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            result = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
+                                     "--disable-pip-version-check", requirement,
+                                     *HELD_BACK.get(service, [])],
+                                    capture_output=True, text=True, timeout=600)
+            if result.returncode != 0:
+                raise ReleaseUnavailable(f"pip install {requirement} failed:\n{result.stderr[-2000:]}")
+        tmp = data.with_suffix(".partial")
+        result = subprocess.run([str(venv / "bin" / "python"), "-c", _DUMP, str(tmp)],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"option dump of {requirement} failed:\n{result.stderr[-3000:]}"
+        tmp.rename(data)
+    return json.loads(data.read_text())
