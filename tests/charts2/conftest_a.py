@@ -94,7 +94,8 @@ def secret_data(objects: list[dict], name: str) -> dict[str, str]:
 
 def kolla_files(objects: list[dict], workload: dict, container: str | None = None) -> dict[str, str]:
     """What kolla_start finds in /var/lib/kolla/config_files of one container:
-    {file name: content}, resolved through the Secret volume (items or subPaths)."""
+    {file name: content}, resolved through its Secret or ConfigMap volume
+    (items or subPaths)."""
     spec = pod_spec(workload)
     box = next(c for c in spec["containers"] if container in (None, c["name"]))
     volumes = {v["name"]: v for v in spec["volumes"]}
@@ -103,12 +104,16 @@ def kolla_files(objects: list[dict], workload: dict, container: str | None = Non
         path = mount["mountPath"]
         if path != KOLLA_CONFIG and not path.startswith(KOLLA_CONFIG + "/"):
             continue
-        secret = volumes[mount["name"]]["secret"]
-        data = secret_data(objects, secret["secretName"])
-        if secret.get("items"):
-            missing = [i["key"] for i in secret["items"] if i["key"] not in data]
-            assert not missing, f"Secret {secret['secretName']} lacks {missing}"
-            data = {i["path"]: data[i["key"]] for i in secret["items"]}
+        volume = volumes[mount["name"]]
+        if "secret" in volume:
+            source, data = volume["secret"], secret_data(objects, volume["secret"]["secretName"])
+        else:
+            source = volume["configMap"]
+            data = dict(named(objects, "ConfigMap", source["name"]).get("data") or {})
+        if source.get("items"):
+            missing = [i["key"] for i in source["items"] if i["key"] not in data]
+            assert not missing, f"{mount['name']} lacks {missing}"
+            data = {i["path"]: data[i["key"]] for i in source["items"]}
         if "subPath" in mount:
             out[path[len(KOLLA_CONFIG) + 1:]] = data[mount["subPath"]]
         else:

@@ -112,9 +112,6 @@ def test_every_kolla_service_container_starts_through_the_hotfix_script(rendered
         volumes = {v["name"]: v for v in spec["volumes"]}
         for box in spec["containers"]:
             assert box["image"].startswith(KOLLA_REGISTRY) and box["image"].endswith(KOLLA_TAG)
-            if "kolla-toolbox" in box["image"]:
-                assert box["command"] == ["/bin/sh", "/var/lib/osh/bin/ks-register.sh"]
-                continue
             seen += 1
             assert box["command"] == ["/bin/sh", "/var/lib/osh/start/osh-start.sh"], obj["metadata"]["name"]
             assert box["args"] == ["kolla_start"]
@@ -208,6 +205,7 @@ def test_keystone_registration_job_registers_service_user_and_endpoints(rendered
     assert named(objects, "Secret", ref["name"])["stringData"][ref["key"]] == \
         values_a(chart)["keystone_password"]
     assert box["envFrom"] == [{"secretRef": {"name": "keystone-admin"}}]
+    assert kolla_command(objects, register) == "/bin/sh /var/lib/osh/bin/ks-register.sh"
     script = named(objects, "ConfigMap", f"{chart}-bin")["data"]["ks-register.sh"]
     for call in ("openstack user create", "openstack role add", "openstack service create",
                  "openstack endpoint create", "openstack endpoint set"):

@@ -91,8 +91,6 @@ def test_every_file_a_kolla_config_copies_is_mounted_beside_it(rendered, chart):
     checked = 0
     for obj in workloads(objects):
         for box in pod_spec(obj)["containers"]:
-            if "kolla-toolbox" in box["image"]:
-                continue
             files = kolla_files(objects, obj, box["name"])
             config = json.loads(files["config.json"])
             assert config["command"], obj["metadata"]["name"]
