@@ -9,7 +9,6 @@ anything else returns None and the caller re-serialises the document.
 """
 from __future__ import annotations
 
-import json
 import re
 
 from postrender import yamlio
@@ -74,7 +73,7 @@ _RENDERED: dict[tuple[str, int, str], str] = {}
 
 def _render(field: str, value, indent: int) -> str:
     # Most workloads get the same few values: dump each one once.
-    key = (field, indent, json.dumps(value))
+    key = (field, indent, repr(value))
     rendered = _RENDERED.get(key)
     if rendered is None:
         pad = " " * indent
