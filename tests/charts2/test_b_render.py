@@ -1,0 +1,335 @@
+"""The region renders glance, cinder, manila, barbican, designate and horizon
+with Helm 3 and Helm 4: APIs with Services and TLS Ingresses on their ports,
+each service's workers, Kolla images from the globals started through
+osh-start, config in Secrets with checksum rollout, db-sync and Keystone
+registration Jobs, and one pinned workload per storage node."""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+
+import kubernetes_validate
+import pytest
+
+from tests.charts2.conftest_b import (DOMAIN, REGION, SERVICES, build_tree, by_name, job,
+                                      kolla_command, kolla_files, of_service, pod_spec,
+                                      secret_data)
+from tests.charts.conftest import region_values
+
+# service: (API workload and Service name, port, Ingress name, Keystone service types)
+APIS = {
+    "glance": ("glance-api", 9292, "glance", ["image"]),
+    "cinder": ("cinder-api", 8776, "cinder", ["block-storage", "volumev3"]),
+    "manila": ("manila-api", 8786, "manila", ["shared-file-system", "sharev2"]),
+    "barbican": ("barbican-api", 9311, "barbican", ["key-manager"]),
+    "designate": ("designate-api", 9001, "designate", ["dns"]),
+    "horizon": ("horizon", 80, "horizon", []),
+}
+# Deployment name: what kolla_start runs in it.
+COMMANDS = {
+    "glance-api": "glance-api",
+    "cinder-api": "/usr/sbin/apache2 -DFOREGROUND",
+    "cinder-scheduler": "cinder-scheduler",
+    "cinder-volume-vol-001": "cinder-volume --config-file /etc/cinder/cinder.conf "
+                             "--config-file /etc/cinder/cinder-volume.conf",
+    "manila-api": "manila-api",
+    "manila-scheduler": "manila-scheduler",
+    "manila-share-share-001": "manila-share --config-file /etc/manila/manila.conf "
+                              "--config-file /etc/manila/manila-share.conf",
+    "barbican-api": "uwsgi --master --emperor /etc/barbican/vassals",
+    "barbican-worker": "barbican-worker",
+    "barbican-keystone-listener": "barbican-keystone-listener",
+    "designate-api": "designate-api",
+    "designate-central": "designate-central",
+    "designate-worker": "designate-worker",
+    "designate-producer": "designate-producer",
+    "designate-mdns": "designate-mdns",
+    "horizon": "/usr/sbin/apache2 -DFOREGROUND",
+}
+DB_SYNC = {
+    "glance": "glance-manage --config-file /etc/glance/glance-api.conf db_sync",
+    "cinder": "cinder-manage db sync",
+    "manila": "manila-manage db sync",
+    "barbican": "barbican-manage db upgrade",
+    "designate": "designate-manage database sync",
+}
+ENGINES = {"glance": "postgresql", "cinder": "postgresql", "manila": "postgresql",
+           "barbican": "postgresql", "designate": "mariadb"}
+CONF = {"glance": "glance-api.conf", "cinder": "cinder.conf", "manila": "manila.conf",
+        "barbican": "barbican.conf", "designate": "designate.conf"}
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+MIRROR = ("--set", "global.image.registry=mirror.example:5000",
+          "--set", "global.image.namespace=kolla-eu", "--set", "global.image.tag=2025.1-rocky-9")
+
+
+@pytest.fixture(scope="module")
+def tree(helm, tmp_path_factory):
+    return build_tree(helm, tmp_path_factory.mktemp(f"b-render-helm{helm.major}"))
+
+
+@pytest.fixture(scope="module")
+def objects(tree) -> list[dict]:
+    return tree.render(REGION)
+
+
+@pytest.fixture(scope="module")
+def ours(objects) -> list[dict]:
+    return [o for s in SERVICES for o in of_service(objects, s)]
+
+
+def workloads(objects: list[dict]) -> list[dict]:
+    return [o for o in objects if o["kind"] in WORKLOAD_KINDS]
+
+
+def env_of(container: dict) -> dict:
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+@pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])
+def test_objects_pass_kubernetes_validate_strict(ours, version):
+    assert len(ours) > 50
+    for obj in ours:
+        kubernetes_validate.validate(obj, version, strict=True)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_api_has_a_deployment_a_service_and_a_tls_ingress_on_its_port(objects, service):
+    name, port, ingress_name, _ = APIS[service]
+    deployment = by_name(objects, "Deployment", name)
+    container = pod_spec(deployment)["containers"][0]
+    assert [p["containerPort"] for p in container["ports"]] == [port]
+    service_obj = by_name(objects, "Service", name)
+    assert [p["port"] for p in service_obj["spec"]["ports"]] == [port]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service_obj["spec"]["selector"].items() <= pod_labels.items()
+    ingress = by_name(objects, "Ingress", ingress_name)
+    host = f"{service}.{DOMAIN}"
+    assert ingress["spec"]["tls"] == [{"hosts": [host], "secretName": "openstack-tls"}]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    rule = ingress["spec"]["rules"][0]
+    assert rule["host"] == host
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    assert backend["name"] == name
+    assert backend["port"]["name"] == container["ports"][0]["name"]
+    assert by_name(objects, "Secret", "openstack-tls")["type"] == "kubernetes.io/tls"
+
+
+def test_each_workload_runs_its_service_command(objects):
+    for name, command in COMMANDS.items():
+        assert kolla_command(objects, by_name(objects, "Deployment", name)) == command, name
+    ours = {o["metadata"]["name"] for o in objects if o["kind"] == "Deployment"
+            and o["metadata"]["labels"]["app.kubernetes.io/name"] in SERVICES}
+    assert ours == set(COMMANDS)
+
+
+def test_kolla_config_files_are_all_in_the_mounted_secret(objects):
+    """Every file config.json copies is in the config dir the pod mounts."""
+    for obj in workloads(objects):
+        if obj["metadata"]["labels"]["app.kubernetes.io/name"] not in SERVICES:
+            continue
+        if obj["metadata"]["labels"]["app.kubernetes.io/component"] == "ks-register":
+            continue
+        files = kolla_files(objects, obj)
+        config = json.loads(files["config.json"])
+        for entry in config["config_files"]:
+            name = entry["source"].rsplit("/", 1)[1]
+            assert name in files or entry.get("optional"), (obj["metadata"]["name"], name)
+
+
+def test_every_kolla_container_starts_through_osh_start_with_a_global_image(ours):
+    seen = 0
+    for obj in workloads(ours):
+        spec = pod_spec(obj)
+        assert any(v["name"] == "osh-start" and v["configMap"]["name"] == "osh-start"
+                   for v in spec["volumes"]), obj["metadata"]["name"]
+        for container in spec["containers"]:
+            seen += 1
+            assert container["image"].startswith("quay.io/openstack.kolla/")
+            assert container["image"].endswith(":2025.1-ubuntu-noble")
+            assert container["command"] == ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
+            assert {"name": "osh-start", "mountPath": "/var/lib/osh/start",
+                    "readOnly": True} in container["volumeMounts"]
+            if obj["metadata"]["labels"]["app.kubernetes.io/component"] != "ks-register":
+                assert container["args"] == ["kolla_start"]
+                assert env_of(container)["KOLLA_CONFIG_STRATEGY"]["value"] == "COPY_ALWAYS"
+    # 16 Deployments, 5 db-sync, 5 ks-register and the pool-update Job.
+    assert seen == 27
+
+
+def test_images_follow_the_global_registry_namespace_and_tag(tree):
+    mirrored = [o for s in SERVICES for o in of_service(tree.render(REGION, *MIRROR), s)]
+    images = {c["image"] for o in workloads(mirrored) for c in pod_spec(o)["containers"]}
+    assert "mirror.example:5000/kolla-eu/glance-api:2025.1-rocky-9" in images
+    assert "mirror.example:5000/kolla-eu/kolla-toolbox:2025.1-rocky-9" in images
+    assert all(i.startswith("mirror.example:5000/kolla-eu/") and i.endswith(":2025.1-rocky-9")
+               for i in images), images
+
+
+def test_every_object_and_pod_template_carries_the_standard_labels(ours):
+    for obj in ours:
+        labels = obj["metadata"]["labels"]
+        for key in ("name", "component", "instance", "part-of", "managed-by"):
+            assert f"app.kubernetes.io/{key}" in labels, (obj["kind"], obj["metadata"]["name"])
+        if obj["kind"] in WORKLOAD_KINDS:
+            template = obj["spec"]["template"]["metadata"]["labels"]
+            assert template["app.kubernetes.io/name"] == labels["app.kubernetes.io/name"]
+            assert template["app.kubernetes.io/component"] == labels["app.kubernetes.io/component"]
+            assert not {"tolerations", "nodeSelector", "affinity"} & set(pod_spec(obj))
+
+
+def test_pod_templates_carry_the_checksum_of_their_config_secret(objects, tree):
+    for obj in workloads(objects):
+        service = obj["metadata"]["labels"]["app.kubernetes.io/name"]
+        if service in SERVICES and obj["kind"] == "Deployment":
+            annotations = obj["spec"]["template"]["metadata"]["annotations"]
+            assert len(annotations["checksum/secret-etc"]) == 64
+    changed = tree.render(REGION, "--set", "openstack.glance.conf.debug=true")
+
+    def checksum(objs, name):
+        return by_name(objs, "Deployment", name)["spec"]["template"]["metadata"][
+            "annotations"]["checksum/secret-etc"]
+
+    assert checksum(changed, "glance-api") != checksum(objects, "glance-api")
+    assert checksum(changed, "cinder-api") == checksum(objects, "cinder-api")
+    # A Job's pod template is immutable: a changed config makes a new Job.
+    assert job(changed, "glance-db-sync")["metadata"]["name"] != \
+        job(objects, "glance-db-sync")["metadata"]["name"]
+    assert job(changed, "cinder-db-sync")["metadata"]["name"] == \
+        job(objects, "cinder-db-sync")["metadata"]["name"]
+
+
+@pytest.mark.parametrize("service", sorted(DB_SYNC))
+def test_db_sync_job_runs_the_manage_command_on_the_service_database(objects, service):
+    sync = job(objects, f"{service}-db-sync")
+    assert kolla_command(objects, sync) == DB_SYNC[service]
+    assert sync["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure"
+    assert sync["spec"]["backoffLimit"] >= 6
+    assert "helm.sh/hook" not in sync["metadata"].get("annotations", {})
+    region = region_values()
+    password = region["global"]["database"][service]["password"]
+    conf = kolla_files(objects, sync)[CONF[service]]
+    url = {"postgresql": f"postgresql+psycopg2://{service}:{password}@postgresql.openstack.svc:5432/{service}",
+           "mariadb": f"mysql+pymysql://{service}:{password}@mariadb.openstack.svc:3306/{service}"}
+    assert f"connection = {url[ENGINES[service]]}" in conf
+    # The database chart creates that database and user.
+    job(objects, f"{ENGINES[service]}-db-init-{service}")
+
+
+@pytest.mark.parametrize("service", sorted(DB_SYNC))
+def test_keystone_registration_job_registers_user_services_and_endpoints(objects, service):
+    name, port, _, types = APIS[service]
+    register = job(objects, f"{service}-ks-register")
+    container = pod_spec(register)["containers"][0]
+    assert container["image"] == "quay.io/openstack.kolla/kolla-toolbox:2025.1-ubuntu-noble"
+    assert container["envFrom"] == [{"secretRef": {"name": "keystone-admin"}}]
+    by_name(objects, "Secret", "keystone-admin")
+    env = env_of(container)
+    assert env["OSH_SERVICE_USER"]["value"] == service
+    ref = env["OSH_SERVICE_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    password = region_values()["openstack"][service]["keystone_password"]
+    assert secret_data(by_name(objects, "Secret", ref["name"]))[ref["key"]] == password
+    assert f"password = {password}" in kolla_files(
+        objects, by_name(objects, "Deployment", name))[CONF[service]]
+    assert env["OSH_ROLES"]["value"].split() == ["admin", "service"]
+    services = [line.split("|")[0] for line in env["OSH_SERVICES"]["value"].splitlines()]
+    assert services == types
+    endpoints = [line.split("|") for line in env["OSH_ENDPOINTS"]["value"].splitlines()]
+    assert sorted((t, i) for t, i, _ in endpoints) == sorted(
+        (t, i) for t in types for i in ("public", "internal", "admin"))
+    for _type, interface, url in endpoints:
+        if interface == "public":
+            assert url.startswith(f"https://{service}.{DOMAIN}")
+        else:
+            assert url.startswith(f"http://{name}.openstack.svc:{port}")
+    script = container["args"][2]
+    assert container["args"][:2] == ["/bin/sh", "-c"]
+    assert "openstack endpoint create" in script and "openstack user create" in script
+
+
+def test_glance_keeps_images_on_a_pvc_mounted_where_the_file_store_writes(objects):
+    pvc = by_name(objects, "PersistentVolumeClaim", "glance-images")
+    assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert pvc["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    deployment = by_name(objects, "Deployment", "glance-api")
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    volume = next(v for v in pod_spec(deployment)["volumes"] if "persistentVolumeClaim" in v)
+    assert volume["persistentVolumeClaim"]["claimName"] == "glance-images"
+    mount = next(m for m in pod_spec(deployment)["containers"][0]["volumeMounts"]
+                 if m["name"] == volume["name"])
+    conf = kolla_files(objects, deployment)["glance-api.conf"]
+    assert "enabled_backends = file:file" in conf
+    for line in conf.splitlines():
+        if line.startswith("filesystem_store_datadir"):
+            assert line.split(" = ")[1].startswith(mount["mountPath"] + "/")
+
+
+def test_each_storage_node_gets_one_pinned_volume_or_share_service(objects):
+    hardware = region_values()["global"]["hardware"]
+    for entry, prefix, conf_name in [(e, "cinder-volume", "cinder-volume.conf")
+                                     for e in hardware["volumes"]] + \
+                                    [(e, "manila-share", "manila-share.conf")
+                                     for e in hardware["shares"]]:
+        node = entry["hostname"]
+        deployment = by_name(objects, "Deployment", f"{prefix}-{node}")
+        assert deployment["metadata"]["annotations"]["placement.openstack-helm.org/hostname"] == node
+        assert deployment["spec"]["replicas"] == 1
+        assert deployment["spec"]["selector"]["matchLabels"]["openstack-helm.org/node"] == node
+        spec = pod_spec(deployment)
+        assert spec["containers"][0]["securityContext"] == {"privileged": True}
+        assert spec["hostNetwork"] is True
+        conf = kolla_files(objects, deployment)[conf_name]
+        assert f"host = {node}" in conf.splitlines()
+    share = kolla_files(objects, by_name(objects, "Deployment", "manila-share-share-001"))
+    assert "lvm_share_export_ips = 10.20.9.21" in share["manila-share.conf"].splitlines()
+    volumes = [o for o in objects if o["kind"] == "Deployment"
+               and o["metadata"]["name"].startswith(("cinder-volume-", "manila-share-"))]
+    assert len(volumes) == len(hardware["volumes"]) + len(hardware["shares"])
+
+
+def test_designate_mdns_serves_dns_on_5354_over_tcp_and_udp(objects):
+    service = by_name(objects, "Service", "designate-mdns")
+    assert sorted((p["port"], p["protocol"]) for p in service["spec"]["ports"]) == \
+        [(5354, "TCP"), (5354, "UDP")]
+    assert service["spec"]["type"] == "LoadBalancer"
+    mdns = pod_spec(by_name(objects, "Deployment", "designate-mdns"))["containers"][0]
+    assert sorted((p["containerPort"], p["protocol"]) for p in mdns["ports"]) == \
+        [(5354, "TCP"), (5354, "UDP")]
+
+
+def test_designate_pool_targets_the_region_bind9_servers_with_its_rndc_key(objects):
+    import yaml
+    worker = by_name(objects, "Deployment", "designate-worker")
+    files = kolla_files(objects, worker)
+    key = region_values()["openstack"]["designate"]["rndc_key"]
+    assert f'secret "{key}";' in files["rndc.key"]
+    update = job(objects, "designate-pool-update")
+    pools = yaml.safe_load(kolla_files(objects, update)["pools.yaml"])
+    assert [t["options"]["host"] for t in pools[0]["targets"]] == ["10.20.0.53", "10.20.1.53"]
+    assert all(t["masters"] == [{"host": "10.20.0.10", "port": 5354}] for t in pools[0]["targets"])
+    assert kolla_command(objects, update) == \
+        "designate-manage pool update --file /etc/designate/pools.yaml"
+
+
+def test_horizon_local_settings_is_python_with_sessions_in_memcached(objects):
+    deployment = by_name(objects, "Deployment", "horizon")
+    files = kolla_files(objects, deployment)
+    tree = ast.parse(files["local_settings"])
+    settings = {node.targets[0].id: ast.literal_eval(node.value)
+                for node in tree.body if isinstance(node, ast.Assign)}
+    assert settings["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+    assert settings["CACHES"]["default"]["LOCATION"] == "memcached.openstack.svc:11211"
+    assert settings["ALLOWED_HOSTS"] == [f"horizon.{DOMAIN}"]
+    assert settings["SECRET_KEY"] == region_values()["openstack"]["horizon"]["secret_key"]
+    assert settings["OPENSTACK_KEYSTONE_URL"] == "http://keystone-api.openstack.svc:5000/v3"
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    probe = pod_spec(deployment)["containers"][0]["readinessProbe"]["httpGet"]
+    assert probe["httpHeaders"] == [{"name": "Host", "value": f"horizon.{DOMAIN}"}]
+    assert deployment["spec"]["replicas"] == 2
+
+
+def test_renders_are_deterministic(tree, objects):
+    again = tree.render(REGION)
+    digest = [hashlib.sha256(json.dumps(o, sort_keys=True).encode()).hexdigest() for o in again]
+    assert digest == [hashlib.sha256(json.dumps(o, sort_keys=True).encode()).hexdigest()
+                      for o in objects]
