@@ -139,8 +139,17 @@ class Build:
                     for container, image in found:
                         container["image"] = image
         self._hash_names()
+        self._drop_empty_annotations()
         return [slot.document for slot, obj in zip(self.slots, self.index.objects)
                 if obj is not None]
+
+    def _drop_empty_annotations(self) -> None:
+        # kustomize removes its bookkeeping annotations from every object and
+        # with them an annotations map left empty (or written empty).
+        for position, obj in list(self.live()):
+            meta = obj.get("metadata")
+            if isinstance(meta, dict) and "annotations" in meta and not meta["annotations"]:
+                del self._edit(position)["metadata"]["annotations"]
 
     def _namespace(self, namespace: str) -> None:
         for position, obj in list(self.live()):

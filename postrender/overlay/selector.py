@@ -1,9 +1,9 @@
 """Which resources a patch target selects, found through indexes built once.
 
-Matching follows kustomize: group, version and kind compare exactly when
-given, name and namespace are anchored regular expressions tried against
-both the original and the current id, and label and annotation selectors use
-the Kubernetes selector syntax. The index never rescans the stream per patch.
+Matching follows kustomize: group, version, kind, name and namespace are
+anchored regular expressions (name and namespace tried against both the
+original and the current id), and label and annotation selectors use the
+Kubernetes selector syntax. The index never rescans the stream per patch.
 """
 from __future__ import annotations
 
@@ -102,6 +102,9 @@ class Selection:
 
     def __init__(self, target: Target, where: str):
         self.target = target
+        self.gvk = [(field, anchored(value, f"{where}.{field}"))
+                    for field, value in (("group", target.group), ("version", target.version),
+                                         ("kind", target.kind)) if value]
         self.name = anchored(target.name, f"{where}.name") if target.name else None
         self.namespace = (anchored(target.namespace, f"{where}.namespace")
                           if target.namespace else None)
@@ -112,12 +115,11 @@ class Selection:
                             if target.annotation_selector else [])
 
     def matches(self, index: "ResourceIndex", position: int) -> bool:
-        t = self.target
         obj = index.objects[position]
         kind = obj.get("kind", "")
         group, version = split_api_version(obj.get("apiVersion", ""))
-        if (t.kind and t.kind != kind) or (t.group and t.group != group) \
-                or (t.version and t.version != version):
+        actual = {"group": group, "version": version, "kind": kind}
+        if not all(pattern.match(actual[field]) for field, pattern in self.gvk):
             return False
         meta = obj.get("metadata") or {}
         original_name, original_namespace = index.original[position]
@@ -145,7 +147,7 @@ class Selection:
                 (value,) = r.values
                 found = index.by_label.get((r.key, value), set())
                 candidates = found if candidates is None else candidates & found
-        if t.kind and candidates is None:
+        if t.kind and candidates is None and _PLAIN_NAME.match(t.kind):
             candidates = index.by_kind.get(t.kind, set())
         if candidates is None:
             candidates = index.live()

@@ -250,6 +250,19 @@ CASES: dict[str, Case] = {
         "patches": [{"target": {"labelSelector": "stage=late"},
                      "patch": ops({"op": "add", "path": "/metadata/annotations/early",
                                    "value": "never"})}]}),
+    "targets_match_group_version_and_kind_as_anchored_regexes": Case(SMALL, {"patches": [
+        {"target": {"kind": "Config.*|Secret"},
+         "patch": ops({"op": "add", "path": "/metadata/labels", "value": {"hit": "regex"}})},
+        {"target": {"kind": "Deploy"},
+         "patch": ops({"op": "add", "path": "/metadata/labels", "value": {"hit": "prefix"}})},
+        {"target": {"group": "app.*", "version": "v.", "kind": "StatefulSet"},
+         "patch": ops({"op": "add", "path": "/spec/replicas", "value": 2})}]}),
+    "empty_annotations_maps_are_dropped_from_every_object": Case(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n  annotations:\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, annotations: {}}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: null}\n",
+        {"patches": [{"target": {"kind": "ConfigMap", "name": "c"},
+                      "patch": ops({"op": "add", "path": "/data", "value": {"k": "v"}})}]}),
     "images_run_after_patches": Case(SMALL, {
         "patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
             {"name": "api", "image": "quay.io/openstack.kolla/glance:2024.2"}]}))}],
@@ -271,6 +284,11 @@ FIXTURE_OVERLAY = {
          "patch": smp("Deployment", "any", pod({"priorityClassName": "openstack-control"}))},
         {"target": {"kind": "Service", "labelSelector": "application"},
          "patch": ops({"op": "add", "path": "/spec/publishNotReadyAddresses", "value": True})},
+        {"target": {"kind": "StatefulSet|DaemonSet|Job"},
+         "patch": smp("StatefulSet", "any", {"spec": {"template": {"metadata": {
+             "annotations": {"openstack-helm.org/patched": "true"}}}}})},
+        {"target": {"kind": "Deployment"},
+         "patch": ops({"op": "add", "path": "/metadata/annotations/patched", "value": "json"})},
     ],
     "configMapGenerator": [{"name": "region", "literals": ["REGION=europe-example"]}],
 }
