@@ -11,6 +11,9 @@ import re
 import kubernetes_validate
 import pytest
 
+import yaml
+
+from tests.charts.conftest import NAMESPACE
 from tests.charts2.conftest_a import (CHARTS_A, DOMAIN, KOLLA_REGISTRY, KOLLA_TAG, job,
                                       kolla_command, kolla_files, named, pod_spec, render,
                                       values_a, workloads)
@@ -73,6 +76,16 @@ def sensitive_values(name: str) -> set[str]:
 
     walk(values_a(name))
     return found
+
+
+@pytest.mark.parametrize("chart", CHARTS_A)
+def test_chart_passes_helm_lint_strict(tree_a, tmp_path, chart):
+    values = tmp_path / "values.yaml"
+    values.write_text(yaml.safe_dump(values_a(chart)))
+    result = tree_a.helm.run("lint", "--strict", str(tree_a.path(chart)), "--namespace", NAMESPACE,
+                             "-f", str(values), check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[WARNING]" not in result.stdout and "[ERROR]" not in result.stdout, result.stdout
 
 
 @pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])
