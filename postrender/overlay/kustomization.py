@@ -232,15 +232,27 @@ class Reader:
                                  f"{where}.{key}")
         return entry
 
-    def _resolve(self, reference: str, where: str) -> Path:
+    def _resolve(self, reference: str, where: str, *, file: bool = True) -> Path:
+        """A path named in the kustomization; a file must lie inside its directory.
+
+        That is kustomize's default load restriction (LoadRestrictionsRootOnly);
+        a directory (another kustomization) may lie anywhere in the project.
+        """
         try:
-            return self.overlay.resolve(reference, base=self.directory, referrer=self.file)
+            path = self.overlay.resolve(reference, base=self.directory, referrer=self.file)
         except ConfigError as err:
             raise self.error(err.reason, where) from None
+        real, root = path.resolve(), self.directory.resolve()
+        if file and not path.is_dir() and root != real and root not in real.parents:
+            raise self.error(f"{reference!r} is outside {self.overlay.display(self.directory)}: "
+                             "kustomize reads files only inside the kustomization's directory",
+                             where)
+        return path
 
     def _read(self, reference: Any, where: str) -> tuple[str, str]:
         if not isinstance(reference, str) or not reference:
             raise self.error("must be a relative file path", where)
+        self._resolve(reference, where)
         try:
             text = self.overlay.read_text(reference, base=self.directory, referrer=self.file)
         except ConfigError as err:
@@ -388,7 +400,7 @@ class Reader:
     def _resource(self, where: str, reference: Any) -> Resource:
         if not isinstance(reference, str) or not reference:
             raise self.error("must be a relative path", where)
-        path = self._resolve(reference, where)
+        path = self._resolve(reference, where, file=False)
         if path.is_dir():
             if not (path / FILENAME).is_file():
                 raise self.error(f"directory {reference!r} has no {FILENAME}", where)

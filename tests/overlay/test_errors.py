@@ -148,3 +148,21 @@ def test_generator_replacing_a_missing_object_is_named(tmp_path):
 def test_json_patch_without_target_is_named(tmp_path):
     message = _fails(tmp_path, {"patches": [{"patch": ops({"op": "remove", "path": "/x"})}]})
     assert "patches[0]: a JSON 6902 patch needs a target" in message
+
+
+def test_file_outside_the_kustomization_directory_is_refused_like_kustomize(tmp_path):
+    (tmp_path / "shared.yaml").write_text(smp("Deployment", "web-api", {"spec": {"replicas": 2}}))
+    message = _fails(tmp_path, {"patches": [{"path": "../../shared.yaml"}]})
+    assert ("patches[0].path: '../../shared.yaml' is outside overlays/eu: kustomize reads "
+            "files only inside the kustomization's directory") in message
+
+
+def test_directory_elsewhere_in_the_project_is_a_kustomization_of_its_own(tmp_path):
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "kustomization.yaml").write_text("resources: [secret.yaml]\n")
+    (base / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: base}\n")
+    overlay = _overlay(tmp_path, {"resources": ["../../base"]})
+    result = postrender(SMALL, "--overlay", str(overlay), "--root", str(tmp_path))
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().endswith("kind: Secret\nmetadata:\n  name: base\n")
