@@ -15,7 +15,8 @@ from postrender import yamlio
 
 REMOVED = object()
 
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-/]*):(?=[ \n]|$)")
+# A plain key, or a quoted one without escapes; the parsed keys are the judge.
+_KEY = re.compile(r"""(?:([A-Za-z_][A-Za-z0-9_.\-/]*)|'([^'\n]*)'|"([^"\\\n]*)"):(?=[ \n]|$)""")
 _BARE = re.compile(r"[ ]*(#[^\n]*)?\n")
 
 
@@ -40,8 +41,8 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
     for depth, key in enumerate(path):
         if keys is None or key not in keys:
             return None
-        s, e = keys[key]
-        if not _BARE.match(text, s + indent + len(key) + 1):
+        s, e, after = keys[key]
+        if not _BARE.match(text, after):
             return None  # a value on the key's own line: flow style, anchor or tag
         child = _CONTENT.search(text, text.index("\n", s), e)
         if child is None or len(child.group(1)) <= indent:
@@ -56,7 +57,7 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
     for field, value in changes.items():
         new = "" if value is REMOVED else _render(field, value, indent)
         if field in keys:
-            s, e = keys[field]
+            s, e, _ = keys[field]
             if "&" in text[s:e] or "*" in text[s:e]:
                 return None  # an anchor or alias might be shared with the rest
             edits.append((s, e, new))
@@ -110,7 +111,7 @@ def _body(text: str) -> tuple[int | None, int]:
 
 
 def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
-    """key -> (start, end) of a block mapping whose keys sit at `indent`, in text[a:b].
+    """key -> (start, end, after the colon) of a block mapping whose keys sit at `indent`.
 
     None unless every line at that indent is a plain key or belongs to the
     previous key (a '- ' item), and the keys found are exactly the parsed ones.
@@ -129,13 +130,16 @@ def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
                 return None
             continue
         key = _KEY.match(text, match.start(1))
-        if not key or key.group(1) in found:
+        if not key:
+            return None
+        name = next(g for g in key.groups() if g is not None)
+        if name in found:
             return None
         line = match.start() + 1
         if last is not None:
             found[last][1] = line
-        last = key.group(1)
-        found[last] = [line, b]
+        last = name
+        found[last] = [line, b, key.end()]
     if len(found) != len(parsed) or any(k not in parsed for k in found):
         return None
-    return {k: (s, e) for k, (s, e) in found.items()}
+    return {k: tuple(v) for k, v in found.items()}

@@ -104,7 +104,7 @@ def test_flow_style_anchors_and_inline_values_are_refused():
     for body in ("spec: {template: {spec: {containers: []}}}\n",
                  "spec:\n  template:\n    spec: &a\n      containers: []\n",
                  "spec:\n  template:\n    spec:\n      nodeSelector: &s {a: b}\n      containers: []\n",
-                 'spec:\n  template:\n    spec:\n      "nodeSelector": {}\n      containers: []\n'):
+                 "spec:\n  template:\n    spec:\n      yes: 1\n      containers: []\n"):
         text = base + body
         obj = yamlio.load(text)
         assert splice.splice(text, PATH, levels(obj), {"nodeSelector": {"b": "c"}}) is None, body
@@ -115,3 +115,12 @@ def test_text_whose_keys_differ_from_the_parsed_object_is_refused():
     obj = yamlio.load(text)
     obj["spec"]["template"]["spec"]["hostNetwork"] = True  # the object no longer matches the text
     assert splice.splice(text, PATH, levels(obj), {"nodeSelector": {"a": "b"}}) is None
+
+
+def test_quoted_keys_are_read_as_the_parser_reads_them():
+    text = """apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n'spec':\n  template:\n    spec:\n      "nodeSelector": {a: b}\n      'y': 1\n      containers: []\n"""
+    obj = yamlio.load(text)
+    result = splice.splice(text, PATH, levels(obj), {"nodeSelector": {"b": "c"}})
+    assert yamlio.load(result)["spec"]["template"]["spec"] == {"nodeSelector": {"b": "c"}, "y": 1,
+                                                               "containers": []}
+    assert "'y': 1\n" in result
