@@ -16,7 +16,7 @@ import yaml
 from tests.charts.conftest import NAMESPACE
 from tests.charts2.conftest_a import (CHARTS_A, DOMAIN, KOLLA_REGISTRY, KOLLA_TAG, job,
                                       kolla_command, kolla_files, named, pod_spec, render,
-                                      values_a, workloads)
+                                      template, values_a, workloads)
 
 # (chart, Service, port, Ingress host or None, Keystone type, public path)
 APIS = [
@@ -273,3 +273,31 @@ def test_a_config_change_rolls_the_control_plane_and_a_new_job_runs(tree_a, rend
     after = named(changed, "Deployment", "nova-conductor")["spec"]["template"]["metadata"]["annotations"]
     assert before["checksum/secret-etc"] != after["checksum/secret-etc"]
     assert job(rendered["nova"], "nova-db-sync")["metadata"]["name"] != job(changed, "nova-db-sync")["metadata"]["name"]
+
+
+MISSING = [
+    ("nova", ("keystone_password",), "value openstack.nova.keystone_password is required"),
+    ("placement", ("keystone_password",), "value openstack.placement.keystone_password is required"),
+    ("neutron", ("keystone_password",), "value openstack.neutron.keystone_password is required"),
+    ("ironic", ("keystone_password",), "value openstack.ironic.keystone_password is required"),
+    ("nova", ("global", "nova", "metadata_proxy_shared_secret"),
+     "value global.nova.metadata_proxy_shared_secret is required"),
+    ("neutron", ("global", "nova", "metadata_proxy_shared_secret"),
+     "value global.nova.metadata_proxy_shared_secret is required"),
+    ("nova", ("global", "database", "nova_cell0", "password"),
+     "value global.database.nova_cell0.password is required"),
+    ("ironic", ("global", "rabbitmq", "users", "ironic", "password"),
+     "value global.rabbitmq.users.ironic.password is required"),
+]
+
+
+@pytest.mark.parametrize("chart,path,message", MISSING, ids=[".".join(m[1]) + "-" + m[0] for m in MISSING])
+def test_a_missing_sensitive_value_fails_naming_its_key(tree_a, tmp_path, chart, path, message):
+    values = values_a(chart)
+    node = values
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = ""
+    result = template(tree_a, chart, values, tmp_path, check=False)
+    assert result.returncode != 0 and result.stdout == ""
+    assert message in result.stderr, result.stderr
