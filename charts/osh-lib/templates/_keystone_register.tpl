@@ -7,17 +7,25 @@ client). Idempotent: it creates what is missing and corrects what differs, so
 an upgrade that changes a URL or the password runs it again (a new Job name:
 a Job's pod template is immutable).
 
+Two templates in the service chart, one include each:
+
+  # secret-ks-register.yaml: the user's password, the script and its config.json
+  include "osh-lib.ks-register-secret" (dict "ctx" $ "name" "glance-ks-register"
+    "key" "glance.keystone_password" "value" .Values.keystone_password)
+
+  # job-ks-register.yaml
   include "osh-lib.ks-register-job" (dict "ctx" $
     "user" "glance"                       # the service user, also the Job's name prefix
-    "password_secret" "glance-ks-user"    # Secret (key "password") of the user's password
-    "password_template" "secret-ks-user.yaml"  # the chart's template of that Secret
-    "roles" (list "admin" "service")
+    "secret" "glance-ks-register"         # the Secret above
+    "secret_template" "secret-ks-register.yaml"
+    "roles" (list "admin" "service")      # optional, this is the default
     "services" (list (dict "type" "image" "name" "glance" "description" "Image service"))
     "endpoints" (list (dict "type" "image" "interface" "public" "url" "https://...") ...)
     "resources" .Values.resources.jobs
     "image" "kolla-toolbox")              # optional: the Kolla image with the openstack client
 
-The user's password Secret is the chart's own (see osh-lib.ks-user-secret).
+Like every Kolla container it starts through osh-start and kolla_start; the
+script's inputs are environment variables, its output the client's.
 */}}
 {{- define "osh-lib.ks-register-job" -}}
 {{- $ctx := .ctx -}}
@@ -31,7 +39,7 @@ The user's password Secret is the chart's own (see osh-lib.ks-user-secret).
 {{- $endpoints = append $endpoints (printf "%s|%s|%s" .type .interface .url) -}}
 {{- end -}}
 {{- $roles := .roles | default (list "admin" "service") -}}
-{{- $inputs := list $image $services $endpoints .user $roles (include "osh-lib.ks-register-script" . | sha256sum) (include "osh-lib.region-name" (dict "ctx" $ctx)) (include (print $ctx.Template.BasePath "/" .password_template) $ctx | sha256sum) -}}
+{{- $inputs := list $image $services $endpoints .user $roles (include "osh-lib.region-name" (dict "ctx" $ctx)) (include (print $ctx.Template.BasePath "/" .secret_template) $ctx | sha256sum) -}}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -51,25 +59,18 @@ spec:
         - name: ks-register
           image: {{ $image }}
           imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" $ctx) }}
-          # osh-lib.startup-command, with the script as a block for readers of the manifest.
-          command:
-            - /bin/sh
-            - /var/lib/osh/start/osh-start.sh
-          args:
-            - /bin/sh
-            - -c
-            - |
-              {{- include "osh-lib.ks-register-script" . | nindent 14 }}
+          {{- include "osh-lib.startup-command" (dict "args" (list "kolla_start")) | nindent 10 }}
           envFrom:
             - secretRef:
                 name: keystone-admin
           env:
+            {{- include "osh-lib.kolla-env" . | nindent 12 }}
             - name: OSH_SERVICE_USER
               value: {{ .user | quote }}
             - name: OSH_SERVICE_PASSWORD
               valueFrom:
                 secretKeyRef:
-                  name: {{ .password_secret }}
+                  name: {{ .secret }}
                   key: password
             - name: OSH_ROLES
               value: {{ join " " $roles | quote }}
@@ -82,18 +83,29 @@ spec:
             {{- toYaml . | nindent 12 }}
           {{- end }}
           volumeMounts:
+            - name: kolla-config
+              mountPath: /var/lib/kolla/config_files
+              readOnly: true
             {{- include "osh-lib.startup-volume-mount" . | nindent 12 }}
       volumes:
+        - name: kolla-config
+          secret:
+            secretName: {{ .secret }}
+            defaultMode: 0444
+            items:
+              - key: config.json
+                path: config.json
+              - key: ks-register.sh
+                path: ks-register.sh
         {{- include "osh-lib.startup-volume" . | nindent 8 }}
 {{- end -}}
 
 {{/*
-The Secret with a service user's Keystone password (key "password"); the
-services' config Secrets embed the same value.
-
-  include "osh-lib.ks-user-secret" (dict "ctx" $ "name" "glance-ks-user" "key" "glance.keystone_password" "value" .Values.keystone_password)
+The Secret of a service's Keystone registration: the user's password (key
+"password", which the service's config Secret embeds too), the script, and
+the config.json that makes kolla_start run it.
 */}}
-{{- define "osh-lib.ks-user-secret" -}}
+{{- define "osh-lib.ks-register-secret" -}}
 apiVersion: v1
 kind: Secret
 metadata:
@@ -103,6 +115,10 @@ metadata:
 type: Opaque
 stringData:
   password: {{ include "osh-lib.required" (dict "key" .key "value" .value) | quote }}
+  config.json: |
+    {"command": "/bin/sh /var/lib/kolla/config_files/ks-register.sh", "config_files": []}
+  ks-register.sh: |
+    {{- include "osh-lib.ks-register-script" . | nindent 4 }}
 {{- end -}}
 
 {{/* The registration script; its inputs come from the environment. */}}
