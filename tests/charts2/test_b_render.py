@@ -128,8 +128,6 @@ def test_kolla_config_files_are_all_in_the_mounted_secret(objects):
     for obj in workloads(objects):
         if obj["metadata"]["labels"]["app.kubernetes.io/name"] not in SERVICES:
             continue
-        if obj["metadata"]["labels"]["app.kubernetes.io/component"] == "ks-register":
-            continue
         files = kolla_files(objects, obj)
         config = json.loads(files["config.json"])
         for entry in config["config_files"]:
@@ -150,9 +148,8 @@ def test_every_kolla_container_starts_through_osh_start_with_a_global_image(ours
             assert container["command"] == ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
             assert {"name": "osh-start", "mountPath": "/var/lib/osh/start",
                     "readOnly": True} in container["volumeMounts"]
-            if obj["metadata"]["labels"]["app.kubernetes.io/component"] != "ks-register":
-                assert container["args"] == ["kolla_start"]
-                assert env_of(container)["KOLLA_CONFIG_STRATEGY"]["value"] == "COPY_ALWAYS"
+            assert container["args"] == ["kolla_start"]
+            assert env_of(container)["KOLLA_CONFIG_STRATEGY"]["value"] == "COPY_ALWAYS"
     # 16 Deployments, 5 db-sync, 5 ks-register and the pool-update Job.
     assert seen == 27
 
@@ -242,8 +239,9 @@ def test_keystone_registration_job_registers_user_services_and_endpoints(objects
             assert url.startswith(f"https://{service}.{DOMAIN}")
         else:
             assert url.startswith(f"http://{name}.openstack.svc:{port}")
-    script = container["args"][2]
-    assert container["args"][:2] == ["/bin/sh", "-c"]
+    files = kolla_files(objects, register)
+    assert kolla_command(objects, register) == "/bin/sh /var/lib/kolla/config_files/ks-register.sh"
+    script = files["ks-register.sh"]
     assert "openstack endpoint create" in script and "openstack user create" in script
 
 
