@@ -301,3 +301,12 @@ def test_a_missing_sensitive_value_fails_naming_its_key(tree_a, tmp_path, chart,
     result = template(tree_a, chart, values, tmp_path, check=False)
     assert result.returncode != 0 and result.stdout == ""
     assert message in result.stderr, result.stderr
+
+
+def test_the_registration_script_is_the_same_in_every_chart():
+    """Each chart ships its own copy (a chart reads only its own files/): keep them one."""
+    from tests.conftest import ROOT
+
+    copies = {name: (ROOT / "charts" / name / "files" / "ks-register.sh").read_text()
+              for name in CHARTS_A}
+    assert len(set(copies.values())) == 1, "files/ks-register.sh differs between charts"
