@@ -18,12 +18,11 @@ from postrender.overlaydir import OverlayDir
 class OverlayStage:
     name = "overlay"
 
-    def __init__(self, kustomization: Kustomization, overlay_dir: OverlayDir):
-        self.kustomization = kustomization
-        self.overlay_dir = overlay_dir
+    def __init__(self, kustomization: Kustomization):
+        self.kustomization = kustomization  # every file it names is already read
 
     def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
-        return Build(self.kustomization, self.overlay_dir, documents, diagnostics).run()
+        return Build(self.kustomization, documents, diagnostics).run()
 
 
 # Names kustomize also accepts; here they would be ignored, so they are refused.
@@ -37,4 +36,4 @@ def load(overlay_dir: OverlayDir) -> OverlayStage | None:
                               file=overlay_dir.display(overlay_dir.path / name))
     if overlay_dir.file(FILENAME) is None:
         return None
-    return OverlayStage(Reader(overlay_dir, overlay_dir.path).read(), overlay_dir)
+    return OverlayStage(Reader(overlay_dir, overlay_dir.path).read())

@@ -19,9 +19,8 @@ from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError, InputError
 from postrender.overlay import generators, images, metadata, namereference, strategic
-from postrender.overlay.kustomization import Kustomization, Patch, Reader
+from postrender.overlay.kustomization import Kustomization, Patch
 from postrender.overlay.selector import ResourceIndex, Selection, effective_namespace
-from postrender.overlaydir import OverlayDir
 
 JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
             "copy": ("from",), "test": ("value",)}
@@ -44,12 +43,9 @@ class Slot:
 
 
 class Build:
-    def __init__(self, kustomization: Kustomization, overlay: OverlayDir,
-                 documents: list[Document], diagnostics: Diagnostics,
-                 parents: tuple = ()):
+    def __init__(self, kustomization: Kustomization, documents: list[Document],
+                 diagnostics: Diagnostics):
         self.k = kustomization
-        self.parents = (*parents, kustomization.directory.resolve())
-        self.overlay = overlay
         self.diagnostics = diagnostics
         self.slots = [Slot(doc) for doc in documents]
         self.index = ResourceIndex([doc.obj for doc in documents])
@@ -104,12 +100,9 @@ class Build:
     def run(self) -> list[Document]:
         for resource in self.k.resources:
             objects = resource.objects
-            if resource.directory is not None:
-                if resource.directory.resolve() in self.parents:
-                    raise self.error(f"{resource.source} includes itself", resource.where)
-                sub = Reader(self.overlay, resource.directory).read()
+            if resource.kustomization is not None:
                 objects = [doc.obj for doc in
-                           Build(sub, self.overlay, [], self.diagnostics, self.parents).run()]
+                           Build(resource.kustomization, [], self.diagnostics).run()]
             for obj in objects:
                 self._add(copy.deepcopy(obj), resource.where)
         for generator in self.k.generators:
@@ -120,7 +113,7 @@ class Build:
             self._patch(patch)
         if self.k.namespace:
             self._namespace(self.k.namespace)
-        for label_set in self.k.labels:
+        for label_set in filter(lambda labels: labels.pairs, self.k.labels):
             for position, _ in list(self.live()):
                 metadata.add_labels(self._edit(position), label_set.pairs,
                                     selectors=label_set.selectors, templates=label_set.templates)

@@ -97,7 +97,7 @@ class Resource:
     where: str
     objects: list[dict]
     source: str
-    directory: Path | None = None   # a sub-kustomization, built on its own
+    kustomization: "Kustomization | None" = None   # a directory: built on its own first
 
 
 @dataclass
@@ -118,9 +118,10 @@ class Kustomization:
 class Reader:
     """Reads one kustomization file; `overlay` guards every file access."""
 
-    def __init__(self, overlay: OverlayDir, directory: Path):
+    def __init__(self, overlay: OverlayDir, directory: Path, parents: tuple = ()):
         self.overlay = overlay
         self.directory = directory
+        self.parents = (*parents, directory.resolve())
         self.path = directory / FILENAME
         self.file = overlay.display(self.path)
 
@@ -404,7 +405,10 @@ class Reader:
         if path.is_dir():
             if not (path / FILENAME).is_file():
                 raise self.error(f"directory {reference!r} has no {FILENAME}", where)
-            return Resource(where, [], self.overlay.display(path), directory=path)
+            if path.resolve() in self.parents:
+                raise self.error(f"directory {reference!r} includes itself", where)
+            return Resource(where, [], self.overlay.display(path),
+                            kustomization=Reader(self.overlay, path, self.parents).read())
         text, source = self._read(reference, where)
         try:
             objects = [obj for obj in yaml.load_all(text, Loader=yamlio.Loader) if obj is not None]
