@@ -7,6 +7,8 @@ parsed documents, and reads files only through `OverlayDir`.
 """
 from __future__ import annotations
 
+import gc
+
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError
@@ -22,7 +24,14 @@ class OverlayStage:
         self.kustomization = kustomization  # every file it names is already read
 
     def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
-        return Build(self.kustomization, documents, diagnostics).run()
+        # The parsed stream outlives the stage: keep the cyclic collector from
+        # rescanning it on every collection, or time grows faster than the
+        # stream (measured at 10,000 documents in bench/bench_overlay.py).
+        gc.freeze()
+        try:
+            return Build(self.kustomization, documents, diagnostics).run()
+        finally:
+            gc.unfreeze()
 
 
 # Names kustomize also accepts; here they would be ignored, so they are refused.

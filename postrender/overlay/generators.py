@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 
 from postrender.errors import ConfigError
 from postrender.overlay.kustomization import Generator
 
-# kustomize's own marker, kept only while the overlay is built.
-NEEDS_HASH = "needs-hash"
+# What Kubernetes accepts as a ConfigMap or Secret key.
+KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
 
 
 def build(generator: Generator, file: str) -> dict:
@@ -24,6 +25,9 @@ def build(generator: Generator, file: str) -> dict:
     for key, value in generator.data:
         if key in data or key in binary:
             raise ConfigError(f"key {key!r} is given twice", file=file, field=generator.where)
+        if not KEY.match(key):
+            raise ConfigError(f"{key!r} is not a valid {generator.kind} key (letters, digits, "
+                              "'-', '_' and '.')", file=file, field=generator.where)
         if generator.kind == "Secret":
             data[key] = base64.b64encode(value).decode()
             continue

@@ -166,3 +166,13 @@ def test_directory_elsewhere_in_the_project_is_a_kustomization_of_its_own(tmp_pa
     result = postrender(SMALL, "--overlay", str(overlay), "--root", str(tmp_path))
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().endswith("kind: Secret\nmetadata:\n  name: base\n")
+
+
+def test_invalid_generator_key_is_named(tmp_path):
+    message = _fails(tmp_path, {"configMapGenerator": [{"name": "a", "literals": ["bad key=1"]}]})
+    assert "configMapGenerator[0]: 'bad key' is not a valid ConfigMap key" in message
+
+
+def test_duplicate_generator_key_is_named(tmp_path):
+    message = _fails(tmp_path, {"secretGenerator": [{"name": "a", "literals": ["k=1", "k=2"]}]})
+    assert "secretGenerator[0]: key 'k' is given twice" in message
