@@ -230,11 +230,18 @@ def _merge_elements(dest: list, patch: list, ref: str | None, keys: list, path: 
     used: set[int] = set()
     merged: list = []
     in_place: dict[int, object] = {}
+    given: set[tuple] = set()
     for n, element in enumerate(patch):
         if not isinstance(element, dict):
             raise PatchFailure(f"{path}[{n}]: an element of a list merged by "
                                f"{', '.join(keys)} must be a mapping")
         identity = _identity(element, keys)
+        if tuple(identity) in given:
+            # kustomize keeps one of them, the first or the last depending on
+            # the target; a patch that says two things about one element is wrong.
+            raise PatchFailure(f"{path}: two elements with "
+                               f"{', '.join(f'{k}={v}' for k, v in identity)}")
+        given.add(tuple(identity))
         match = next((i for i, d in enumerate(dest) if i not in used and _matches(d, identity)),
                      None)
         if match is not None:

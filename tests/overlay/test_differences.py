@@ -60,6 +60,16 @@ def test_retain_keys_is_applied_where_kustomize_leaks_it(tmp_path):
     assert our_etc == {"name": "etc", "emptyDir": {}}
 
 
+def test_list_replace_directive_on_a_missing_list_is_applied_where_kustomize_leaks_it(tmp_path):
+    case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
+        {"name": "sidecar", "env": [{"$patch": "replace"}, {"name": "B", "value": "2"}]}]}))}]})
+    theirs, ours = _spec(kustomize(case, tmp_path / "k")), _spec(engine(case, tmp_path / "e"))
+    their_sidecar = next(c for c in theirs["containers"] if c["name"] == "sidecar")
+    our_sidecar = next(c for c in ours["containers"] if c["name"] == "sidecar")
+    assert their_sidecar["env"][0] == {"$patch": "replace"}
+    assert our_sidecar["env"] == [{"name": "B", "value": "2"}]
+
+
 def test_patch_element_without_protocol_still_merges_where_kustomize_drops_it(tmp_path):
     case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
         {"name": "api", "ports": [{"containerPort": 5000, "name": "public"}]}]}))}]})

@@ -176,3 +176,12 @@ def test_invalid_generator_key_is_named(tmp_path):
 def test_duplicate_generator_key_is_named(tmp_path):
     message = _fails(tmp_path, {"secretGenerator": [{"name": "a", "literals": ["k=1", "k=2"]}]})
     assert "secretGenerator[0]: key 'k' is given twice" in message
+
+
+def test_patch_naming_one_list_element_twice_is_refused(tmp_path):
+    message = _fails(tmp_path, {"patches": [{"patch": smp("Deployment", "web-api", {"spec": {
+        "template": {"spec": {"containers": [{"name": "api", "env": [
+            {"name": "A", "value": "1"}, {"name": "A", "value": "2"}]}]}}}})}]})
+    assert ("patches[0]: cannot apply to document 1 Deployment/web-api "
+            "(web/templates/deployment-api.yaml): spec.template.spec.containers[name=api].env: "
+            "two elements with name=A") in message
