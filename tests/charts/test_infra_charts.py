@@ -66,7 +66,8 @@ def test_one_init_job_per_service_database_on_its_engine(objects):
                                                                     "key": service}
     users = by_kind(objects, "Secret")
     assert users["postgresql-db-users"]["stringData"]["nova"] == "nova-db-pw"
-    assert users["mariadb-db-users"]["stringData"] == {"designate": "designate-db-pw"}
+    assert users["mariadb-db-users"]["stringData"]["designate"] == "designate-db-pw"
+    assert "designate" not in users["postgresql-db-users"]["stringData"]
 
 
 def test_init_job_reruns_when_the_password_changes(chart_tree, objects):

@@ -149,4 +149,6 @@ def test_ingress_host_can_be_overridden_and_ingress_switched_off(chart_tree):
     env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["OS_BOOTSTRAP_PUBLIC_URL"] == "https://identity.example.net"
     off = chart_tree.render(REGION, "--set", "openstack.keystone.ingress.enabled=false")
-    assert not [o for o in off if o["kind"] == "Ingress"]
+    assert not [o for o in off if o["kind"] == "Ingress"
+                and o["metadata"]["labels"]["app.kubernetes.io/name"] == "keystone"]
+    assert [o for o in off if o["kind"] == "Ingress"]  # the other services keep theirs
