@@ -70,6 +70,15 @@ def test_list_replace_directive_on_a_missing_list_is_applied_where_kustomize_lea
     assert our_sidecar["env"] == [{"name": "B", "value": "2"}]
 
 
+def test_element_named_twice_in_a_patch_is_refused_where_kustomize_keeps_one(tmp_path):
+    case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
+        {"name": "api", "env": [{"name": "A", "value": "x"}, {"name": "A", "value": "y"}]}]}))}]})
+    their_api = _spec(kustomize(case, tmp_path / "k"))["containers"][0]
+    assert [e for e in their_api["env"] if e["name"] == "A"] == [{"name": "A", "value": "x"}]
+    with pytest.raises(ConfigError, match="env: two elements with name=A"):
+        engine(case, tmp_path / "e")
+
+
 def test_patch_element_without_protocol_still_merges_where_kustomize_drops_it(tmp_path):
     case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
         {"name": "api", "ports": [{"containerPort": 5000, "name": "public"}]}]}))}]})
