@@ -110,8 +110,9 @@ __all__ = ["SERVICES", "DOMAIN", "build_tree", "render", "by_name", "of_service"
 # Each service is installed once into a venv under .cache/oslo (about 25 s a
 # service on these machines), and oslo-config-generator dumps every option
 # its oslo.config.opts entry points register, with type, choices and bounds.
-# keystone_authtoken's auth plugin options are not in that dump (they depend
-# on auth_type), so the keystoneauth1 "password" plugin's are added.
+# The auth plugin options of a section with auth_type (keystone_authtoken,
+# cinder's nova and service_user) are not in that dump: keystoneauth
+# registers them when it loads the plugin. The "password" plugin's are added.
 # Libraries newer than the 2025.1 release that break its imports are held
 # back: oslo.utils 9 removed secretutils.md5 and os-brick 6.11 its Windows
 # connectors, both of which cinder 26 imports.

@@ -35,6 +35,12 @@ DYNAMIC_SECTIONS = {
     "manila": {"lvm": "DEFAULT"},
 }
 
+# Groups whose keystoneauth options (auth_type, auth_section) the service
+# registers at import but leaves out of its sample data:
+# cinder/service_auth.py calls register_auth_conf_options for [service_user].
+RUNTIME_AUTH_GROUPS = {"cinder": {"service_user"}}
+AUTH_CONF_OPTIONS = ("auth_type", "auth_section")
+
 # An extra storage node with the other cinder backend, so that every backend's
 # section is checked too.
 EXTRA = ('global.hardware.volumes=[{"hostname":"vol-001"},'
@@ -87,7 +93,13 @@ def option_problems(service: str, where: str, text: str, data: dict) -> list[str
             problems.append(f"{where}: [{section}] is not a section of {service}")
             continue
         allowed = dict(groups[group])
-        if section == "keystone_authtoken" and parser[section].get("auth_type") == "password":
+        if group in RUNTIME_AUTH_GROUPS.get(service, ()):
+            allowed.update({name: {"type": "string value", "min": None, "max": None,
+                                   "choices": [], "deprecated_for_removal": False}
+                            for name in AUTH_CONF_OPTIONS})
+        # keystoneauth registers a section's plugin options when it loads the
+        # plugin named by auth_type; the option data has only auth_type.
+        if parser[section].get("auth_type") == "password" and "auth_type" in allowed:
             allowed.update({name: {"type": "string value", "min": None, "max": None,
                                    "choices": [], "deprecated_for_removal": False}
                             for name in data["auth_password"]})
