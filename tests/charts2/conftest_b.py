@@ -7,13 +7,12 @@ from __future__ import annotations
 import configparser
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-import yaml
-
 from tests.conftest import ROOT
-from tests.charts.conftest import (CHARTS, NAMESPACE, REGION, RELEASE, ChartTree, chart_yaml,
-                                   documents, release_charts)
+from tests.charts.conftest import CHARTS, REGION, ChartTree, chart_yaml, release_charts
 
 SERVICES = ("glance", "cinder", "manila", "barbican", "designate", "horizon")
 DOMAIN = "europe.example.org"
@@ -29,10 +28,6 @@ def build_tree(helm, workdir: Path) -> ChartTree:
         if chart_yaml(path).get("dependencies"):
             helm.run("dependency", "build", str(path))
     return ChartTree(helm, root, order)
-
-
-def render(tree: ChartTree, chart: str = REGION, *args: str) -> list[dict]:
-    return tree.render(chart, *args)
 
 
 def by_name(objects: list[dict], kind: str, name: str) -> dict:
@@ -95,14 +90,6 @@ def strict_ini(text: str, where: str) -> configparser.ConfigParser:
     return parser
 
 
-def region_template(tree: ChartTree, *args: str, check: bool = True):
-    return tree.helm.run("template", RELEASE, str(tree.path(REGION)), "--namespace", NAMESPACE,
-                         *args, check=check)
-
-
-__all__ = ["SERVICES", "DOMAIN", "build_tree", "render", "by_name", "of_service", "job",
-           "pod_spec", "secret_data", "kolla_files", "kolla_command", "strict_ini",
-           "region_template", "documents", "yaml", "REGION"]
 
 
 # --- The option data of each service's own 2025.1 release -------------------
@@ -165,9 +152,6 @@ class ReleaseUnavailable(RuntimeError):
 
 def oslo_options(service: str) -> dict:
     """The option data of `service`'s 2025.1 release (built on first use)."""
-    import subprocess
-    import sys
-
     requirement = RELEASES[service]
     data = OSLO_CACHE / f"{requirement.replace('==', '-')}.json"
     if not data.exists():

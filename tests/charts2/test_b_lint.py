@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from tests.charts.conftest import CHARTS, chart_yaml, values_in_region
-from tests.charts2.conftest_b import SERVICES, build_tree
+from tests.charts2.conftest_b import REGION, SERVICES, build_tree, of_service
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,6 @@ def test_chart_is_a_dependency_of_openstack_switched_by_its_enabled_value(name):
 
 
 def test_disabling_a_service_removes_all_of_its_objects(tree):
-    from tests.charts2.conftest_b import REGION, of_service
     objects = tree.render(REGION, "--set", "openstack.designate.enabled=false")
     assert of_service(objects, "designate") == []
     assert of_service(objects, "glance")
