@@ -293,6 +293,7 @@ def test_designate_mdns_serves_dns_on_5354_over_tcp_and_udp(objects):
     mdns = pod_spec(by_name(objects, "Deployment", "designate-mdns"))["containers"][0]
     assert sorted((p["containerPort"], p["protocol"]) for p in mdns["ports"]) == \
         [(5354, "TCP"), (5354, "UDP")]
+    assert mdns["readinessProbe"]["tcpSocket"] == {"port": "dns-tcp"}
 
 
 def test_designate_pool_targets_the_region_bind9_servers_with_its_rndc_key(objects):

@@ -31,7 +31,7 @@ fsGroup: 42411
 {{/*
 A Deployment of one service without an HTTP API (central, worker, producer,
 mdns): kolla_start runs the command of config-<role>.json. "ports" is an
-optional list of container ports.
+optional list of container ports; the first one is probed over TCP.
 
   include "designate.service-deployment" (dict "ctx" $ "component" "worker" "image" .Values.images.worker "replicas" .Values.replicas.worker)
 */}}
@@ -67,6 +67,17 @@ spec:
           {{- with .ports }}
           ports:
             {{- toYaml . | nindent 12 }}
+          readinessProbe:
+            tcpSocket:
+              port: {{ (first .).name }}
+            initialDelaySeconds: 10
+            periodSeconds: 10
+          livenessProbe:
+            tcpSocket:
+              port: {{ (first .).name }}
+            initialDelaySeconds: 60
+            periodSeconds: 30
+            failureThreshold: 5
           {{- end }}
           resources:
             {{- toYaml $ctx.Values.resources.service | nindent 12 }}
