@@ -235,6 +235,12 @@ class Build:
         if not documents or not all(isinstance(d, dict) for d in documents):
             raise self.error("the patch is neither a strategic merge patch (a mapping) nor "
                              "a JSON 6902 patch (a list of operations)", patch.where)
+        for n, document in enumerate(documents):
+            meta = document.get("metadata")
+            if not document.get("kind") or not isinstance(meta, dict) or not meta.get("name"):
+                # kustomize cannot parse such a patch either, target or not.
+                raise self.error("a strategic merge patch needs kind and metadata.name",
+                                 self._where(patch, n, len(documents)))
         return "strategic", documents
 
     def _patch(self, patch: Patch) -> None:

@@ -185,3 +185,9 @@ def test_patch_naming_one_list_element_twice_is_refused(tmp_path):
     assert ("patches[0]: cannot apply to document 1 Deployment/web-api "
             "(web/templates/deployment-api.yaml): spec.template.spec.containers[name=api].env: "
             "two elements with name=A") in message
+
+
+def test_strategic_patch_without_kind_or_name_is_refused_like_kustomize(tmp_path):
+    message = _fails(tmp_path, {"patches": [GOOD, {"target": {"kind": "ConfigMap"},
+                                                   "patch": "apiVersion: v1\ndata: {y: '2'}\n"}]})
+    assert "patches[1]: a strategic merge patch needs kind and metadata.name" in message
