@@ -229,6 +229,19 @@ CASES: dict[str, Case] = {
             f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}{ns}}}\n"
             "spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: g}}]}]}\n"
             for name, ns in (("p", ", namespace: ns1"), ("q", "")))}),
+    "generated_objects_are_patched_before_hashing_and_merge_keeps_only_data": Case(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, labels: {a: b}}\n"
+        "type: kubernetes.io/tls\nstringData: {tls.crt: x}\ndata: {old: b2xk}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, "
+        "image: 'nginx:1@sha256:abc', envFrom: [{configMapRef: {name: cfg}}, "
+        "{secretRef: {name: s}}]}]\n",
+        {"secretGenerator": [{"name": "s", "behavior": "merge", "literals": ["new=1"]}],
+         "configMapGenerator": [{"name": "cfg", "literals": ["a=1"]}],
+         "patchesStrategicMerge": [
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {b: '2'}\n"],
+         "patchesJson6902": [{"target": {"version": "v1", "kind": "ConfigMap", "name": "cfg"},
+                              "patch": ops({"op": "add", "path": "/data/c", "value": "3"})}],
+         "images": [{"name": "nginx", "newTag": "2", "digest": "sha256:def"}]}),
     # -- resources and order --------------------------------------------------------------
     "resources_file_and_directory": Case(SMALL, {"resources": ["secret-tls.yaml", "hardware"],
                                                  "commonLabels": {"region": "eu"}}, {
