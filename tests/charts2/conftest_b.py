@@ -95,7 +95,8 @@ def strict_ini(text: str, where: str) -> configparser.ConfigParser:
 # --- The option data of each service's own 2025.1 release -------------------
 #
 # Each service is installed once into a venv under .cache/oslo (about 25 s a
-# service on these machines), and oslo-config-generator dumps every option
+# service on these machines; the venv is removed after the dump), and
+# oslo-config-generator dumps every option
 # its oslo.config.opts entry points register, with type, choices and bounds.
 # The auth plugin options of a section with auth_type (keystone_authtoken,
 # cinder's nova and service_user) are not in that dump: keystoneauth
@@ -169,4 +170,6 @@ def oslo_options(service: str) -> dict:
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"option dump of {requirement} failed:\n{result.stderr[-3000:]}"
         tmp.rename(data)
+        # The dump is all the tests read; the venv is about 500 MB.
+        shutil.rmtree(venv)
     return json.loads(data.read_text())
