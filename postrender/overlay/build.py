@@ -39,6 +39,8 @@ class Slot:
         if self.pruned or self.document.text is None:
             return frozenset()
         self.pruned = True
+        if not strategic.has_null(self.document.obj):
+            return frozenset()  # the common case: no need to read the text again
         return strategic.empty_null_paths(self.document.text)
 
 

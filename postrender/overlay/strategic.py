@@ -57,6 +57,21 @@ def apply(obj: dict, patch: dict, empty_nulls: frozenset = frozenset()) -> dict 
     return None if result is DELETE else result
 
 
+def has_null(value) -> bool:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            for item in current.values():
+                if item is None:
+                    return True
+                if isinstance(item, (dict, list)):
+                    stack.append(item)
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
+    return False
+
+
 def empty_null_paths(text: str) -> frozenset:
     """Paths (keys and indices) of the map fields left empty in a YAML document."""
     found = set()
