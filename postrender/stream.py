@@ -113,12 +113,16 @@ def _parse(chunk: str, first_line: int, index: int):
     loader = yamlio.Loader(chunk)
     try:
         node = loader.get_single_node()
-        if node is not None and _ANCHOR.search(chunk) and _expanded_size(node) > MAX_EXPANDED_NODES:
+        if node is None:
+            return None
+        if not _ANCHOR.search(chunk):
+            return loader.construct_tree(node)
+        if _expanded_size(node) > MAX_EXPANDED_NODES:
             raise InputError(
                 f"YAML aliases expand past {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
                 file=_file_hint(chunk), document=f"document {index + 1}",
                 line=first_line + node.start_mark.line)
-        return None if node is None else loader.construct_document(node)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         if isinstance(err, yamlio.DuplicateKeyError):

@@ -60,6 +60,78 @@ class Loader(_BaseLoader):
             seen[key] = key_node.start_mark
 
 
+    # The composer asks the resolver for the tag of every plain scalar, and most
+    # scalars of a stream repeat (keys, labels, images). Remember the answers.
+    _resolved: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode and implicit[0]:
+            cache = Loader._resolved
+            try:
+                return cache[value]
+            except KeyError:
+                if len(cache) > 200_000:
+                    cache.clear()
+                tag = cache[value] = super().resolve(kind, value, implicit)
+                return tag
+        return super().resolve(kind, value, implicit)
+
+    def construct_tree(self, node):
+        """The document's object, built directly from an alias-free node tree.
+
+        PyYAML's generic constructor supports recursive aliases through
+        generators; a manifest without anchors needs none of that, and a
+        straight recursion is several times faster. Merge keys and tags other
+        than the core schema go the generic way.
+        """
+        try:
+            return self._build(node)
+        except _Generic:
+            return self.construct_document(node)
+
+    def _build(self, node):
+        tag = node.tag
+        if tag == STR:
+            return node.value
+        if tag == MAP:
+            result = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == MERGE:
+                    raise _Generic
+                key = self._build(key_node)
+                try:
+                    if key in result:
+                        self._reject_duplicate(node)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        "found unhashable key", key_node.start_mark) from None
+                result[key] = self._build(value_node)
+            return result
+        if tag == SEQ:
+            return [self._build(child) for child in node.value]
+        if tag == NULL:
+            return None
+        constructor = _SCALARS.get(tag)
+        if constructor is None:
+            raise _Generic
+        return constructor(self, node)
+
+
+class _Generic(Exception):
+    """This node tree needs PyYAML's generic constructor."""
+
+
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+NULL = "tag:yaml.org,2002:null"
+MERGE = "tag:yaml.org,2002:merge"
+_SCALARS = {
+    "tag:yaml.org,2002:int": _BaseLoader.construct_yaml_int,
+    "tag:yaml.org,2002:float": _BaseLoader.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _BaseLoader.construct_yaml_bool,
+}
+
 # A fresh resolver table without the timestamp rule, so "2024-01-01" stays a str.
 Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != TIMESTAMP]

@@ -17,8 +17,11 @@ TRICKY = st.sampled_from(["1.0", "yes", "no", "NO", "on", "off", "y", "n", "0755
                           "0x1F", "2024-01-01", "2024-01-01T00:00:00Z", "null", "~", "true",
                           "1e3", ".inf", "-.NaN", "+1", "12_000", "", " ", "-", "- a",
                           "a: b", "#x", "'q'", '"d"', "*a", "&a", "!tag", "%p", "@x", "`x"])
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufeff"),
-               max_size=30)
+# The input streams are written by PyYAML's own dumper, which mangles NEL, LS
+# and PS (YAML 1.1 line breaks) in quoted scalars; the emitter's own property
+# tests cover those characters.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",),
+                             blacklist_characters="\ufeff\x85\u2028\u2029"), max_size=30)
 MULTILINE = st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
                                            blacklist_characters="\ufeff"), max_size=20),
                      min_size=2, max_size=4).map("\n".join)

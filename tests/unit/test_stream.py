@@ -225,3 +225,44 @@ def test_fifty_megabyte_stream_round_trips():
     docs = stream.parse(text)
     assert len(docs) == 10_000
     assert stream.emit(docs) == text
+
+
+# --- the direct constructor agrees with PyYAML's ------------------------------
+
+TYPED = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: typed}
+data:
+  int: 42
+  octal: 0755
+  hex: 0x1F
+  float: 1.5
+  inf: .inf
+  yes: yes
+  null: ~
+  date: 2024-01-01
+  list: [1, "2", three]
+  nested: {a: {b: [c, {d: e}]}}
+"""
+
+
+def test_direct_constructor_builds_what_pyyaml_builds():
+    (doc,) = stream.parse(TYPED)
+    expected = yaml.load(TYPED, Loader=yamlio.Loader)  # PyYAML's generic path
+    assert doc.obj == expected
+    assert doc.obj["data"]["octal"] == 493 and doc.obj["data"]["date"] == "2024-01-01"
+    assert doc.obj["data"][True] is True and doc.obj["data"][None] is None
+
+
+def test_merge_keys_take_the_generic_path():
+    (doc,) = stream.parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n"
+                          "data:\n  <<: {a: '1', b: '2'}\n  b: '3'\n")
+    assert doc.obj["data"] == {"a": "1", "b": "3"}
+
+
+def test_unknown_tags_and_unhashable_keys_are_input_errors():
+    with pytest.raises(InputError, match="could not determine a constructor"):
+        stream.parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata: !custom x\n")
+    with pytest.raises(InputError, match="unhashable key"):
+        stream.parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\ndata: {[a]: b}\n")
