@@ -115,7 +115,7 @@ def _parse(chunk: str, first_line: int, index: int):
         node = loader.get_single_node()
         if node is None:
             return None
-        if not _ANCHOR.search(chunk):
+        if "&" not in chunk or not _ANCHOR.search(chunk):
             return loader.construct_tree(node)
         if _expanded_size(node) > MAX_EXPANDED_NODES:
             raise InputError(

@@ -60,21 +60,29 @@ class Loader(_BaseLoader):
             seen[key] = key_node.start_mark
 
 
-    # The composer asks the resolver for the tag of every plain scalar, and most
-    # scalars of a stream repeat (keys, labels, images). Remember the answers.
+    # The composer asks the resolver for the tag of every node. With no path
+    # resolvers, only a plain scalar's tag depends on anything, namely its
+    # text, and most scalars of a stream repeat (keys, labels, images).
     _resolved: dict = {}
 
     def resolve(self, kind, value, implicit):
-        if kind is ScalarNode and implicit[0]:
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return STR
             cache = Loader._resolved
-            try:
-                return cache[value]
-            except KeyError:
+            tag = cache.get(value)
+            if tag is None:
                 if len(cache) > 200_000:
                     cache.clear()
                 tag = cache[value] = super().resolve(kind, value, implicit)
-                return tag
-        return super().resolve(kind, value, implicit)
+            return tag
+        return MAP if kind is MappingNode else SEQ
+
+    def descend_resolver(self, current_node, current_index):
+        pass  # no path resolvers: nothing to track
+
+    def ascend_resolver(self):
+        pass
 
     def construct_tree(self, node):
         """The document's object, built directly from an alias-free node tree.
