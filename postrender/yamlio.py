@@ -180,6 +180,14 @@ Dumper.add_representer(str, _represent_str)
 
 def dump(obj) -> str:
     """One document's YAML, without the leading '---'."""
+    try:
+        return emitter.emit(obj)
+    except emitter.Unsupported:
+        return dump_pyyaml(obj)
+
+
+def dump_pyyaml(obj) -> str:
+    """`dump` through PyYAML's emitter: any object the safe dumper represents."""
     return yaml.dump(obj, Dumper=Dumper, default_flow_style=False, sort_keys=False,
                      allow_unicode=True, width=1 << 20)
 
@@ -191,3 +199,8 @@ def load(text: str):
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+# The direct emitter reads this module's resolver table and _AMBIGUOUS, so it
+# is imported once they exist.
+from postrender import emitter  # noqa: E402
