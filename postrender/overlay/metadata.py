@@ -10,6 +10,7 @@ from postrender.overlay.selector import CLUSTER_SCOPED, split_api_version
 
 # (group or None for any, kind, path, create-if-missing)
 _WORKLOADS = ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet")
+_SPREAD = "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels"
 _AFFINITY = tuple(
     f"spec/template/spec/affinity/{kind}/{term}/labelSelector/matchLabels"
     for kind in ("podAffinity", "podAntiAffinity")
@@ -33,14 +34,12 @@ SELECTOR_LABELS = (
     ("", "ReplicationController", "spec/selector", True),
     (None, "Deployment", "spec/selector/matchLabels", True),
     *(("apps", "Deployment", path, False) for path in _AFFINITY),
-    ("apps", "Deployment", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
-     False),
+    ("apps", "Deployment", _SPREAD, False),
     (None, "ReplicaSet", "spec/selector/matchLabels", True),
     (None, "DaemonSet", "spec/selector/matchLabels", True),
     ("apps", "StatefulSet", "spec/selector/matchLabels", True),
     *(("apps", "StatefulSet", path, False) for path in _AFFINITY),
-    ("apps", "StatefulSet", "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
-     False),
+    ("apps", "StatefulSet", _SPREAD, False),
     ("batch", "Job", "spec/selector/matchLabels", False),
     ("batch", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", False),
     ("policy", "PodDisruptionBudget", "spec/selector/matchLabels", False),

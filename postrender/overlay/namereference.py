@@ -80,7 +80,8 @@ def planned(obj: dict, renames: dict[tuple[str, str, str], str]) -> list[tuple[d
 
     `renames` maps (kind, effective namespace, old name) to the new name.
     """
-    namespace = effective_namespace(obj.get("kind", ""), (obj.get("metadata") or {}).get("namespace"))
+    meta = obj.get("metadata") or {}
+    namespace = effective_namespace(obj.get("kind", ""), meta.get("namespace"))
     changes = []
     for kind, mapping, key in references(obj):
         old = mapping.get(key)
@@ -90,7 +91,8 @@ def planned(obj: dict, renames: dict[tuple[str, str, str], str]) -> list[tuple[d
     return changes
 
 
-def subjects(obj: dict, moved: dict[tuple[str, str], tuple[str, str]]) -> list[tuple[dict, str, str]]:
+def subjects(obj: dict, moved: dict[tuple[str, str], tuple[str, str]]
+             ) -> list[tuple[dict, str, str]]:
     """Role binding subjects that name a ServiceAccount which moved or was renamed."""
     if obj.get("kind") not in ("RoleBinding", "ClusterRoleBinding") or not moved:
         return []

@@ -15,7 +15,8 @@ from tests.overlay.cases import SMALL, ops, pod, smp
 from tests.overlay.differential import (KUBECTL, Case, engine, engine_documents, kustomize,
                                         KustomizeFailed)
 
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")]
 
 WEB_API = ("apps/v1", "Deployment", "", "web-api")
 

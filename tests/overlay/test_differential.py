@@ -11,7 +11,8 @@ import pytest
 from tests.overlay.cases import CASES
 from tests.overlay.differential import KUBECTL, engine, kustomize
 
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")]
 
 
 def _diff(expected: dict, actual: dict) -> str:

@@ -15,7 +15,8 @@ import pytest
 from tests.overlay.cases import SMALL, pod, smp
 from tests.overlay.differential import KUBECTL, Case, engine, kustomize
 
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")]
 
 CONTAINERS = ("api", "sidecar", "extra", "late")
 
