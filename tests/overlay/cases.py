@@ -14,6 +14,7 @@ from tests.overlay.differential import Case
 
 HERE = Path(__file__).resolve().parent
 SMALL = (HERE / "inputs" / "small.yaml").read_text()
+SELECTORS = (HERE / "inputs" / "selectors.yaml").read_text()
 FIXTURES = HERE.parent.parent.parent / "shared" / "fixtures" / "helm4-input"
 
 
@@ -164,6 +165,10 @@ CASES: dict[str, Case] = {
         {"pairs": {"region": "eu"}, "includeSelectors": True}]}),
     "common_labels_reach_selectors_templates_and_claims": Case(SMALL, {
         "commonLabels": {"region": "eu"}}),
+    "common_labels_reach_every_selector_kustomize_knows": Case(SELECTORS, {
+        "commonLabels": {"region": "eu"}, "commonAnnotations": {"owner": "platform"}}),
+    "labels_with_templates_but_not_selectors_on_every_kind": Case(SELECTORS, {
+        "labels": [{"pairs": {"region": "eu"}, "includeTemplates": True}]}),
     "common_annotations_reach_templates": Case(SMALL, {
         "commonAnnotations": {"openstack-helm.org/region": "europe-example"}}),
     "namespace_skips_cluster_scoped_and_sets_default_subjects": Case(SMALL, {
