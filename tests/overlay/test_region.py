@@ -117,3 +117,11 @@ def test_region_render_runs_three_bigger_keystone_api_pods(region_render):
 def test_region_render_passes_kubernetes_validate_strict(region_render, version):
     for obj in region_render:
         kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_helm3_show_only_finds_the_patched_template(helm3):
+    out = helm3.run("template", "r", str(CHART), "--show-only",
+                    "charts/openstack/charts/keystone/templates/deployment-api.yaml",
+                    *helm3.post_renderer_args("--region=europe-example-region", f"--root={ROOT}"))
+    (api,) = objects(out.stdout)
+    assert api["metadata"]["name"] == "keystone-api" and api["spec"]["replicas"] == 3
