@@ -411,13 +411,21 @@ class Reader:
                             kustomization=Reader(self.overlay, path, self.parents).read())
         text, source = self._read(reference, where)
         try:
-            objects = [obj for obj in yaml.load_all(text, Loader=yamlio.Loader) if obj is not None]
+            documents = [obj for obj in yaml.load_all(text, Loader=yamlio.Loader) if obj is not None]
         except yaml.YAMLError as err:
             raise self.error(f"{reference}: invalid YAML: {err}", where) from None
+        objects = []
+        for obj in documents:
+            # kustomize reads a List (kind: List, ConfigMapList, ...) as its items.
+            if isinstance(obj, dict) and str(obj.get("kind", "")).endswith("List") \
+                    and isinstance(obj.get("items"), list):
+                objects.extend(obj["items"])
+            else:
+                objects.append(obj)
         for n, obj in enumerate(objects):
             if not isinstance(obj, dict) or not obj.get("kind") or not obj.get("apiVersion") \
                     or not isinstance(obj.get("metadata"), dict) or not obj["metadata"].get("name"):
-                raise self.error(f"{reference}: document {n + 1} is not a Kubernetes object "
+                raise self.error(f"{reference}: object {n + 1} is not a Kubernetes object "
                                  "(apiVersion, kind and metadata.name are required)", where)
         return Resource(where, objects, source)
 

@@ -260,6 +260,10 @@ CASES: dict[str, Case] = {
             "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hw-probe"},
             "spec": {"containers": [{"name": "probe", "image": "busybox:1"}],
                      "volumes": [{"name": "hw", "configMap": {"name": "hw"}}]}})}),
+    "resources_list_is_read_as_its_items": Case(SMALL, {"resources": ["list.yaml"]}, {
+        "list.yaml": yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "region-a"}},
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "region-b"}}]})}),
     "json6902_runs_after_namespace_and_labels": Case(SMALL, {
         "namespace": "eu", "labels": [{"pairs": {"stage": "late"}}],
         "patchesJson6902": [{"target": {"version": "v1", "kind": "Service", "name": "web-api",
