@@ -9,6 +9,7 @@ its object really changes; untouched documents keep their original text.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 import jsonpatch
@@ -21,6 +22,35 @@ from postrender.errors import ConfigError, InputError
 from postrender.overlay import generators, images, metadata, namereference, strategic
 from postrender.overlay.kustomization import Kustomization, Patch
 from postrender.overlay.selector import ResourceIndex, Selection, effective_namespace
+
+_INDEX = re.compile(r"-?[0-9]+\Z")
+
+
+def _indexed(obj, operation: dict) -> dict:
+    """The operation with list indices as kustomize's JSON patch reads them.
+
+    kustomize (evanphx/json-patch with negative indices on) takes "-1" as the
+    last element and "01" as 1; python-jsonpatch takes neither.
+    """
+    out = dict(operation)
+    for key in ("path", "from"):
+        pointer = operation.get(key)
+        if not isinstance(pointer, str) or not pointer:
+            continue
+        tokens = pointer.split("/")[1:]
+        node = obj
+        for i, token in enumerate(tokens):
+            if isinstance(node, list) and _INDEX.match(token):
+                index = int(token)
+                tokens[i] = str(index + len(node) if index < 0 else index)
+                node = node[int(tokens[i])] if 0 <= int(tokens[i]) < len(node) else None
+            elif isinstance(node, dict):
+                node = node.get(token.replace("~1", "/").replace("~0", "~"))
+            else:
+                break
+        out[key] = "/" + "/".join(tokens)
+    return out
+
 
 JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
             "copy": ("from",), "test": ("value",)}
@@ -330,7 +360,8 @@ class Build:
             result = self.index.objects[position]
             for n, operation in enumerate(body):
                 try:
-                    result = jsonpatch.apply_patch(result, [operation], in_place=False)
+                    result = jsonpatch.apply_patch(result, [_indexed(result, operation)],
+                                                   in_place=False)
                 except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
                     reason = str(err).split(" in {", 1)[0].split(" in [", 1)[0]
                     raise self.error(

@@ -129,6 +129,13 @@ CASES: dict[str, Case] = {
         "patch": ops({"op": "test", "path": "/data/b", "value": "2"},
                      {"op": "copy", "from": "/data/b", "path": "/data/c"},
                      {"op": "move", "from": "/data/b", "path": "/data/d"})}]}),
+    "json6902_negative_and_zero_padded_indices": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "add", "path": "/spec/template/spec/containers/-1/args",
+                      "value": ["--last"]},
+                     {"op": "add", "path": "/spec/template/spec/containers/0/args/01",
+                      "value": "--second"},
+                     {"op": "remove", "path": "/spec/template/spec/volumes/-2"})}]}),
     "json6902_label_selector_patches_several": Case(SMALL, {"patches": [{
         "target": {"labelSelector": "app.kubernetes.io/name=db"},
         "patch": ops({"op": "add", "path": "/metadata/annotations",
