@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import jsonpatch
 import yaml
 
-from postrender import yamlio
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError, InputError
-from postrender.overlay import generators, images, metadata, namereference, strategic
+from postrender.overlay import (generators, images, metadata, namereference, patchyaml,
+                                strategic)
 from postrender.overlay.kustomization import Kustomization, Patch
 from postrender.overlay.selector import ResourceIndex, Selection, effective_namespace
 
@@ -256,14 +256,16 @@ class Build:
 
     # -- patches ----------------------------------------------------------------
     def _parse_patch(self, patch: Patch):
-        """('json', ops) or ('strategic', [patch objects]), detected as kustomize does."""
+        """('json', ops) or ('strategic', [patch objects]), detected as kustomize does.
+
+        Each kind is read with the YAML dialect kustomize reads it with.
+        """
         try:
-            documents = [d for d in yaml.load_all(patch.text, Loader=yamlio.Loader)
-                         if d is not None]
+            documents = patchyaml.load_all(patch.text, patchyaml.StrategicLoader)
+            if len(documents) == 1 and isinstance(documents[0], list):
+                return "json", patchyaml.load_all(patch.text, patchyaml.JsonPatchLoader)[0]
         except yaml.YAMLError as err:
             raise self.error(f"the patch is not valid YAML or JSON: {err}", patch.where) from None
-        if len(documents) == 1 and isinstance(documents[0], list):
-            return "json", documents[0]
         if not documents or not all(isinstance(d, dict) for d in documents):
             raise self.error("the patch is neither a strategic merge patch (a mapping) nor "
                              "a JSON 6902 patch (a list of operations)", patch.where)

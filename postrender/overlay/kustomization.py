@@ -15,6 +15,7 @@ import yaml
 
 from postrender import yamlio
 from postrender.errors import ConfigError
+from postrender.overlay import patchyaml
 from postrender.overlaydir import OverlayDir
 
 API_VERSION = "kustomize.config.k8s.io/v1beta1"
@@ -411,7 +412,7 @@ class Reader:
                             kustomization=Reader(self.overlay, path, self.parents).read())
         text, source = self._read(reference, where)
         try:
-            documents = [obj for obj in yaml.load_all(text, Loader=yamlio.Loader) if obj is not None]
+            documents = patchyaml.load_all(text, patchyaml.StrategicLoader)
         except yaml.YAMLError as err:
             raise self.error(f"{reference}: invalid YAML: {err}", where) from None
         objects = []

@@ -18,6 +18,11 @@ SELECTORS = (HERE / "inputs" / "selectors.yaml").read_text()
 FIXTURES = HERE.parent.parent.parent / "shared" / "fixtures" / "helm4-input"
 
 
+# Plain scalars whose type depends on the YAML dialect (1.1 or 1.2, go-yaml v2 or v3).
+SCALARS = ("yes", "no", "on", "off", "y", "n", "True", "TRUE", "tRUE", "0o17", "017", "0x1F",
+           "1_000", "1e3", "0b101", "+12", "1:20", "-0", "0.5", "+.5", "1.", "~", "null")
+
+
 def smp(kind: str, name: str, body: dict, api_version: str = "apps/v1", **meta) -> str:
     body = dict(body)
     metadata = {"name": name, **meta, **body.pop("metadata", {})}
@@ -129,6 +134,16 @@ CASES: dict[str, Case] = {
         "patch": ops({"op": "test", "path": "/data/b", "value": "2"},
                      {"op": "copy", "from": "/data/b", "path": "/data/c"},
                      {"op": "move", "from": "/data/b", "path": "/data/d"})}]}),
+    "strategic_patch_scalars_read_as_go_yaml_v3_reads_them": Case(SMALL, {"patches": [{
+        "patch": "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: web-widget}\n"
+                 "spec:\n" + "".join(f"  k{i}: {v}\n" for i, v in enumerate(SCALARS))}]}),
+    "json6902_scalars_read_as_go_yaml_v2_reads_them": Case(SMALL, {"patches": [{
+        "target": {"kind": "Widget"},
+        "patch": "- op: add\n  path: /spec/values\n  value:\n"
+                 + "".join(f"    k{i}: {v}\n" for i, v in enumerate(SCALARS))}]}),
+    "resource_scalars_read_as_go_yaml_v3_reads_them": Case(SMALL, {"resources": ["w.yaml"]}, {
+        "w.yaml": "apiVersion: example.org/v1\nkind: Widget\nmetadata: {name: region}\n"
+                  "spec:\n" + "".join(f"  k{i}: {v}\n" for i, v in enumerate(SCALARS))}),
     "json6902_negative_and_zero_padded_indices": Case(SMALL, {"patches": [{
         "target": {"kind": "Deployment", "name": "web-api"},
         "patch": ops({"op": "add", "path": "/spec/template/spec/containers/-1/args",

@@ -90,13 +90,12 @@ def test_patch_element_without_protocol_still_merges_where_kustomize_drops_it(tm
     assert our_port == {"name": "public", "containerPort": 5000, "protocol": "TCP"}
 
 
-def test_bare_y_in_a_patch_stays_a_string_where_kustomize_reads_a_boolean(tmp_path):
-    case = Case(SMALL, {"patches": [{"target": {"kind": "Service"},
-                                     "patch": "- {op: add, path: /metadata/annotations, "
-                                              "value: {enabled: y}}\n"}]})
-    service = ("v1", "Service", "", "web-api")
-    assert kustomize(case, tmp_path / "k")[service]["metadata"]["annotations"] == {"enabled": "true"}
-    assert engine(case, tmp_path / "e")[service]["metadata"]["annotations"] == {"enabled": "y"}
+def test_unquoted_date_in_a_patch_stays_as_written_where_kustomize_makes_a_timestamp(tmp_path):
+    case = Case(SMALL, {"patches": [{"patch": smp("Widget", "web-widget", {
+        "spec": {"since": "DATE"}}, api_version="example.org/v1").replace("DATE", "2024-01-01")}]})
+    widget = ("example.org/v1", "Widget", "", "web-widget")
+    assert kustomize(case, tmp_path / "k")[widget]["spec"]["since"] == "2024-01-01T00:00:00Z"
+    assert engine(case, tmp_path / "e")[widget]["spec"]["since"] == "2024-01-01"
 
 
 def test_target_matching_nothing_is_a_strict_warning_where_kustomize_is_silent(tmp_path):
