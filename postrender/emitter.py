@@ -169,25 +169,28 @@ def _mapping(mapping: dict, lead: str, indent: str, out: list) -> None:
     """Write a non-empty mapping; `lead` prefixes its first line, `indent` the others."""
     prefix = lead
     pad = indent + "  "
+    append = out.append
+    keys, scalars = _keys, _scalars  # a cache hit skips a call: most keys and values repeat
     for key, value in mapping.items():
+        name = keys.get(key) or _key(key)
         kind = type(value)
         if kind is str:
-            out.append(f"{prefix}{_key(key)} {_str_value(value, pad)}")
+            append(f"{prefix}{name} {scalars.get(value) or _str_value(value, pad)}")
         elif kind is dict:
             if value:
-                out.append(f"{prefix}{_key(key)}\n")
+                append(f"{prefix}{name}\n")
                 _mapping(value, pad, pad, out)
             else:
-                out.append(f"{prefix}{_key(key)} {{}}\n")
+                append(f"{prefix}{name} {{}}\n")
         elif kind is list:
             if value:
-                out.append(f"{prefix}{_key(key)}\n")
+                append(f"{prefix}{name}\n")
                 # Kubernetes style: the '- ' of a sequence in a mapping at the key's column.
                 _sequence(value, indent, indent, out)
             else:
-                out.append(f"{prefix}{_key(key)} []\n")
+                append(f"{prefix}{name} []\n")
         else:
-            out.append(f"{prefix}{_key(key)} {_scalar(value)}")
+            append(f"{prefix}{name} {_scalar(value)}")
         prefix = indent
 
 
@@ -195,22 +198,24 @@ def _sequence(sequence: list, lead: str, indent: str, out: list) -> None:
     """Write a non-empty sequence whose '- ' sit at the column of `indent`."""
     dash = lead + "- "
     pad = indent + "  "
+    append = out.append
+    scalars = _scalars
     for item in sequence:
         kind = type(item)
         if kind is str:
-            out.append(f"{dash}{_str_value(item, pad)}")
+            append(f"{dash}{scalars.get(item) or _str_value(item, pad)}")
         elif kind is dict:
             if item:
                 _mapping(item, dash, pad, out)
             else:
-                out.append(f"{dash}{{}}\n")
+                append(f"{dash}{{}}\n")
         elif kind is list:
             if item:
                 _sequence(item, dash, pad, out)
             else:
-                out.append(f"{dash}[]\n")
+                append(f"{dash}[]\n")
         else:
-            out.append(f"{dash}{_scalar(item)}")
+            append(f"{dash}{_scalar(item)}")
         dash = indent + "- "
 
 
