@@ -205,6 +205,11 @@ CASES: dict[str, Case] = {
         "envs": ["gen/region.env"]}]},
         {"gen/region.conf": "[DEFAULT]\nregion = europe\n",
          "gen/region.env": "# comment\nA=1\n\n  B=two=2\nBARE\n"}),
+    "generator_env_files_and_literals_keep_quotes_spaces_and_hashes": Case(SMALL, {
+        "configMapGenerator": [{"name": "e", "envs": ["e.env"],
+                                "literals": ['L1="dq"', "L2= sp ", "L3='x", 'L4=""']}]},
+        {"e.env": "\ufeffA=1\r\nB=\"quoted\"\r\nE=x # not a comment\n#F=6\n"
+                  "G='single'\nH=a=b\n  \n\t# tab comment\n"}),
     "configmap_generator_binary_file_goes_to_binary_data": Case(SMALL, {"configMapGenerator": [{
         "name": "blob", "files": ["gen/blob.bin"]}]}, {"gen/blob.bin": b"\x00\xff\xfe"}),
     "secret_generator_type_and_hash": Case(SMALL, {"secretGenerator": [

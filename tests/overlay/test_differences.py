@@ -98,6 +98,15 @@ def test_unquoted_date_in_a_patch_stays_as_written_where_kustomize_makes_a_times
     assert engine(case, tmp_path / "e")[widget]["spec"]["since"] == "2024-01-01"
 
 
+def test_invalid_generated_key_is_refused_where_kustomize_writes_it(tmp_path):
+    case = Case(SMALL, {"configMapGenerator": [{"name": "e", "envs": ["e.env"]}]},
+                {"e.env": "export REGION=eu\n"})
+    generated = next(o for k, o in kustomize(case, tmp_path / "k").items() if k[3].startswith("e-"))
+    assert generated["data"] == {"export REGION": "eu"}      # the API server rejects this key
+    with pytest.raises(ConfigError, match="'export REGION' is not a valid ConfigMap key"):
+        engine(case, tmp_path / "e")
+
+
 def test_target_matching_nothing_is_a_strict_warning_where_kustomize_is_silent(tmp_path):
     case = Case(SMALL, {"patches": [
         {"target": {"kind": "Deployment", "name": "web-api"},
