@@ -265,7 +265,11 @@ class Build:
             if len(documents) == 1 and isinstance(documents[0], list):
                 return "json", patchyaml.load_all(patch.text, patchyaml.JsonPatchLoader)[0]
         except yaml.YAMLError as err:
-            raise self.error(f"the patch is not valid YAML or JSON: {err}", patch.where) from None
+            mark = getattr(err, "problem_mark", None)
+            at = f" (line {mark.line + 1} of the patch)" if mark else ""
+            reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise self.error(f"the patch is not valid YAML or JSON: {reason}{at}",
+                             patch.where) from None
         if not documents or not all(isinstance(d, dict) for d in documents):
             raise self.error("the patch is neither a strategic merge patch (a mapping) nor "
                              "a JSON 6902 patch (a list of operations)", patch.where)
@@ -342,7 +346,11 @@ class Build:
         self._replace(position, result)
 
     def _select(self, patch: Patch) -> list[int]:
-        selected = Selection(patch.target, f"{patch.where}.target").select(self.index)
+        try:
+            selection = Selection(patch.target, f"{patch.where}.target")
+        except ConfigError as err:
+            raise self.error(err.reason, err.field) from None
+        selected = selection.select(self.index)
         if not selected:
             # kustomize applies such a patch to nothing and says nothing; a
             # region overlay that patches nothing is almost always a mistake.
@@ -380,7 +388,7 @@ class Build:
 
     def _check_operations(self, patch: Patch, operations: list) -> None:
         for n, op in enumerate(operations):
-            where = f"{patch.where}: operation {n}"
+            where = f"operation {n}"
             if not isinstance(op, dict):
                 raise self.error(f"{where}: must be a mapping with 'op' and 'path'", patch.where)
             name = op.get("op")

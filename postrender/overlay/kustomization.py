@@ -282,8 +282,10 @@ class Reader:
     def _patch(self, where: str, entry: Any) -> Patch:
         spec = self._mapping(entry, where, ("path", "patch", "target", "options"))
         text, source = self._patch_text(spec, where)
-        target = self._target(spec["target"], f"{where}.target") if spec.get("target") else None
-        options = self._mapping(spec.get("options") or {}, f"{where}.options",
+        target = (self._target(spec["target"], f"{where}.target")
+                  if spec.get("target") is not None else None)
+        options = self._mapping({} if spec.get("options") is None else spec["options"],
+                                f"{where}.options",
                                 ("allowNameChange", "allowKindChange"))
         return Patch(where, text, target,
                      self._bool(options, "allowNameChange", f"{where}.options.allowNameChange"),
@@ -321,7 +323,7 @@ class Reader:
                         selectors, templates or selectors)
 
     def _options(self, value: Any, where: str) -> GeneratorOptions:
-        spec = self._mapping(value or {}, where, OPTION_FIELDS)
+        spec = self._mapping({} if value is None else value, where, OPTION_FIELDS)
         return GeneratorOptions(self._strings(spec.get("labels"), f"{where}.labels"),
                                 self._strings(spec.get("annotations"), f"{where}.annotations"),
                                 self._bool(spec, "disableNameSuffixHash",

@@ -191,3 +191,20 @@ def test_strategic_patch_without_kind_or_name_is_refused_like_kustomize(tmp_path
     message = _fails(tmp_path, {"patches": [GOOD, {"target": {"kind": "ConfigMap"},
                                                    "patch": "apiVersion: v1\ndata: {y: '2'}\n"}]})
     assert "patches[1]: a strategic merge patch needs kind and metadata.name" in message
+
+
+def test_bad_target_regex_is_named_with_the_file(tmp_path):
+    message = _fails(tmp_path, {"patches": [{"target": {"kind": "("},
+                                             "patch": ops({"op": "remove", "path": "/x"})}]})
+    assert "kustomization.yaml: patches[0].target.kind: '(' is not a regular expression" in message
+
+
+def test_patch_that_is_not_yaml_names_the_line(tmp_path):
+    message = _fails(tmp_path, {"patches": [{"patch": "{{{"}]})
+    assert "patches[0]: the patch is not valid YAML or JSON" in message
+    assert "(line 2 of the patch)" in message
+
+
+def test_options_of_the_wrong_type_are_named(tmp_path):
+    message = _fails(tmp_path, {"generatorOptions": []})
+    assert "generatorOptions: must be a mapping, not a list" in message
