@@ -1,6 +1,7 @@
 """The direct YAML emitter: layout, quoting, block scalars, numbers, fallback."""
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import math
@@ -272,3 +273,25 @@ def test_go_yaml_v3_in_kustomize_reads_every_written_string_as_that_string(tmp_p
     # Types were checked above; here the text. kustomize itself writes "<<" plain,
     # which PyYAML would take for a merge key, so every scalar is read as text.
     assert yaml.load(proc.stdout, Loader=yaml.BaseLoader)["data"] == data
+
+
+@pytest.mark.e2e
+def test_go_yaml_v2_in_helm_reads_every_written_value_as_that_value(helm, tmp_path):
+    # Helm's fromYaml is sigs.k8s.io/yaml over go-yaml v2, as for manifests;
+    # toJson then shows the types it read. base64 keeps the JSON out of YAML's way.
+    data = {f"k{i}": value for i, value in enumerate(TRICKY)}
+    data.update({value: "key" for value in TRICKY if value})
+    data.update({"block": "a\nb\n", "indented": " a\nb", "kept": "x\n\n", "led": "\na\n",
+                 "tabs": "a\tb\nc", "unicode": "é\U0001F600\u202e", "c1": "\x85\x7f\u2028",
+                 "int": 7, "float": 1e16, "bool": False, "null": None, "list": ["y", [], {}]})
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "files").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: emitted\nversion: 0.1.0\n")
+    (chart / "files" / "doc.yaml").write_text(yamlio.dump(data))
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: emitted\ndata:\n"
+        '  json: {{ .Files.Get "files/doc.yaml" | fromYaml | toJson | b64enc }}\n')
+    out = helm.run("template", "emitted", str(chart)).stdout
+    encoded = yaml.safe_load(out)["data"]["json"]
+    assert json.loads(base64.b64decode(encoded)) == data
