@@ -52,6 +52,35 @@ def _indexed(obj, operation: dict) -> dict:
     return out
 
 
+def _targeted(body: dict) -> dict:
+    """A strategic merge patch with a target, as kustomize hands it to the merge.
+
+    kustomize rewrites such a patch's metadata through its string maps first:
+    labels and annotations that are null or empty vanish from the patch (so
+    they delete nothing), and a null label or annotation value becomes "null".
+    """
+    meta = body.get("metadata")
+    if not isinstance(meta, dict):
+        return body
+    meta = dict(meta)
+    for key in ("labels", "annotations"):
+        if key not in meta:
+            continue
+        if not isinstance(meta[key], dict) or not meta[key]:
+            del meta[key]
+            continue
+        meta[key] = {k: _go_text(v) for k, v in meta[key].items()}
+    return {**body, "metadata": meta}
+
+
+def _go_text(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
 JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
             "copy": ("from",), "test": ("value",)}
 
@@ -292,6 +321,7 @@ class Build:
             for n, body_doc in enumerate(body):
                 self._strategic_by_id(patch, body_doc, n, len(body))
             return
+        body = [_targeted(body_doc) for body_doc in body]
         selected = self._select(patch)
         for position in selected:
             for n, body_doc in enumerate(body):

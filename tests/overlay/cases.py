@@ -104,6 +104,15 @@ CASES: dict[str, Case] = {
     "smp_target_annotation_selector": Case(SMALL, {"patches": [{
         "target": {"annotationSelector": "helm.sh/hook"},
         "patch": smp("Job", "ignored", {"spec": {"backoffLimit": 9}}, api_version="batch/v1")}]}),
+    "smp_targeted_metadata_maps_pass_through_kustomize_string_maps": Case(SMALL, {"patches": [
+        {"target": {"kind": "Deployment", "name": "web-api"},
+         "patch": smp("Deployment", "x", {"metadata": {"labels": None,
+                                                        "annotations": {"team": None}}})},
+        {"target": {"kind": "Service"},
+         "patch": smp("Service", "x", {"metadata": {"labels": {"app.kubernetes.io/name": None}}},
+                      api_version="v1")},
+        {"patch": smp("Job", "web-db-sync", {"metadata": {"labels": None}},
+                      api_version="batch/v1")}]}),
     "smp_target_without_allow_name_change_keeps_names": Case(SMALL, {"patches": [{
         "target": {"kind": "ConfigMap"},
         "patch": smp("ConfigMap", "renamed", {"data": {"extra": "x"}}, api_version="v1")}]}),
