@@ -14,7 +14,7 @@ TRICKY = st.sampled_from([
     "2024-01-01", "2024-01-01T00:00:00Z", "1e3", ".inf", "-.Inf", ".NaN", "12_000", "1:30", "+1",
     "", " ", " a", "a ", "-", "- a", "--x", "a: b", "a:b", "a:", "#x", "a #b", "'q'", '"d"', "*a",
     "&a", "!t", "%p", "@x", "`x", "{a}", "[a]", ",", "?", "? a", "|", ">", "--- ", "---", "...",
-    "<<", "=", "\t", "a\tb"])
+    "<<", "=", "\t", "a\tb", "\n", "\n\n", "\r\n", " \n", "a\n ", "\ta\n", " a\n"])
 # Characters with a meaning to YAML readers, mixed into otherwise random text.
 SPECIAL = st.sampled_from(list(" \t\n\r#:-?,'\"|>[]{}&*!%@`\\\x00\x07\x1b\x7f\x85\x9f\xa0"
                                "\u2028\u2029\u200f\u202e\ufeff\ufffe\uffff\u0301\U0001F600"))
