@@ -51,8 +51,9 @@ _NOT_BLOCK = re.compile(f"[^\n\t{_PRINTABLE}]|[ \t](?:\n|\\Z)")
 # Characters JSON leaves raw that YAML's double-quoted style must escape.
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
-# Implicit resolvers of every PyYAML reader (timestamps included) keyed by
-# first character, plus the readers that PyYAML does not model.
+# "Would this plain scalar read as something other than a str?" PyYAML's
+# implicit resolvers (with and without timestamps) answer for YAML 1.1, keyed by
+# first character; yamlio._AMBIGUOUS adds go-yaml v2's y/n and YAML 1.2 numbers.
 _RESOLVERS: dict[str, list] = {}
 for _table in (yaml.resolver.Resolver.yaml_implicit_resolvers,
                yamlio.Loader.yaml_implicit_resolvers):
