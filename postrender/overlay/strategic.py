@@ -198,7 +198,8 @@ def merge_value(dest, patch, ref: str | None, keys: list | None, path: str):
         return merge_map(dest if isinstance(dest, dict) else {}, patch, ref, path)
     if isinstance(patch, list):
         if keys is None:
-            return clean(patch)
+            # Replaced whole, as written: kustomize does not look inside.
+            return copy.deepcopy(patch)
         base = dest if isinstance(dest, list) else []
         if any(isinstance(e, dict) and e.get(DIRECTIVE) == "replace" for e in patch):
             return [clean(e) for e in patch if not (isinstance(e, dict) and DIRECTIVE in e)]

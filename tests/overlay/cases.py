@@ -82,6 +82,10 @@ CASES: dict[str, Case] = {
     "smp_merge_list_of_scalars_puts_patch_values_first": Case(SMALL, {"patches": [{"patch": smp(
         "Widget", "web-widget", {}, api_version="example.org/v1",
         finalizers=["example.org/second", "example.org/cleanup"])}]}),
+    "smp_replaced_lists_are_taken_as_written": Case(SMALL, {"patches": [{"patch": smp(
+        "Widget", "web-widget", {"spec": {"items": [{"name": "a", "$patch": "delete"},
+                                                    {"name": "b", "size": None}]}},
+        api_version="example.org/v1")}]}),
     "smp_custom_resource_lists_are_replaced": Case(SMALL, {"patches": [{"patch": smp(
         "Widget", "web-widget", {"spec": {"items": [{"name": "a", "size": 10}]}},
         api_version="example.org/v1")}]}),
