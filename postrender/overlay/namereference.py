@@ -3,8 +3,8 @@
 After generated objects get their hash suffix (or a patch renames one),
 every reference to the old name in the same namespace is rewritten: pod
 volumes (also projected and PVC claims), env valueFrom, envFrom,
-imagePullSecrets, serviceAccountName, ServiceAccount secrets and Ingress TLS
-secrets. It changes nothing but those name fields.
+imagePullSecrets (also a ServiceAccount's), serviceAccountName and Ingress
+TLS secrets. It changes nothing but those name fields.
 """
 from __future__ import annotations
 
@@ -65,10 +65,10 @@ def references(obj: dict) -> Iterator[tuple[str, dict, str]]:
         yield from _pod_references(spec)
     kind = obj.get("kind")
     if kind == "ServiceAccount":
-        for field in ("secrets", "imagePullSecrets"):
-            for secret in obj.get(field) or ():
-                if isinstance(secret, dict):
-                    yield "Secret", secret, "name"
+        # kustomize follows imagePullSecrets here, not `secrets`.
+        for secret in obj.get("imagePullSecrets") or ():
+            if isinstance(secret, dict):
+                yield "Secret", secret, "name"
     elif kind == "Ingress":
         for tls in (obj.get("spec") or {}).get("tls") or ():
             if isinstance(tls, dict):
