@@ -3,18 +3,20 @@
 After generated objects get their hash suffix (or a patch renames one),
 every reference to the old name in the same namespace is rewritten: pod
 volumes (also projected and PVC claims), env valueFrom, envFrom,
-imagePullSecrets (also a ServiceAccount's), serviceAccountName and Ingress
-TLS secrets. It changes nothing but those name fields.
+imagePullSecrets (also a ServiceAccount's), serviceAccountName,
+priorityClassName, Ingress TLS secrets and backends, a StatefulSet's
+serviceName and role bindings' roleRef. It changes nothing else.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from postrender import podtemplate
-from postrender.overlay.selector import effective_namespace
+from postrender.overlay.selector import CLUSTER_SCOPED, effective_namespace
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-REFERENCED = ("ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim")
+REFERENCED = ("ConfigMap", "Secret", "ServiceAccount", "PersistentVolumeClaim", "Service",
+              "Role", "ClusterRole", "PriorityClass")
 
 
 def _pod_references(spec: dict) -> Iterator[tuple[str, dict, str]]:
@@ -57,6 +59,8 @@ def _pod_references(spec: dict) -> Iterator[tuple[str, dict, str]]:
     for key in ("serviceAccountName", "serviceAccount"):
         if isinstance(spec.get(key), str):
             yield "ServiceAccount", spec, key
+    if isinstance(spec.get("priorityClassName"), str):
+        yield "PriorityClass", spec, "priorityClassName"
 
 
 def references(obj: dict) -> Iterator[tuple[str, dict, str]]:
@@ -70,9 +74,25 @@ def references(obj: dict) -> Iterator[tuple[str, dict, str]]:
             if isinstance(secret, dict):
                 yield "Secret", secret, "name"
     elif kind == "Ingress":
-        for tls in (obj.get("spec") or {}).get("tls") or ():
+        spec = obj.get("spec") or {}
+        for tls in spec.get("tls") or ():
             if isinstance(tls, dict):
                 yield "Secret", tls, "secretName"
+        backends = [spec.get("defaultBackend")]
+        for rule in spec.get("rules") or ():
+            for path in ((rule or {}).get("http") or {}).get("paths") or ():
+                backends.append((path or {}).get("backend"))
+        for backend in backends:
+            service = (backend or {}).get("service") if isinstance(backend, dict) else None
+            if isinstance(service, dict):
+                yield "Service", service, "name"
+    elif kind == "StatefulSet":
+        if isinstance((obj.get("spec") or {}).get("serviceName"), str):
+            yield "Service", obj["spec"], "serviceName"
+    elif kind in ("RoleBinding", "ClusterRoleBinding"):
+        role = obj.get("roleRef")
+        if isinstance(role, dict) and role.get("kind") in ("Role", "ClusterRole"):
+            yield role["kind"], role, "name"
 
 
 def planned(obj: dict, renames: dict[tuple[str, str, str], str]) -> list[tuple[dict, str, str]]:
@@ -85,7 +105,8 @@ def planned(obj: dict, renames: dict[tuple[str, str, str], str]) -> list[tuple[d
     changes = []
     for kind, mapping, key in references(obj):
         old = mapping.get(key)
-        new = renames.get((kind, namespace, old)) if isinstance(old, str) else None
+        where = "" if kind in CLUSTER_SCOPED else namespace
+        new = renames.get((kind, where, old)) if isinstance(old, str) else None
         if new is not None and new != old:
             changes.append((mapping, key, new))
     return changes

@@ -137,6 +137,25 @@ CASES: dict[str, Case] = {
                     {"target": {"kind": "PersistentVolumeClaim"},
                      "patch": smp("PersistentVolumeClaim", "web-data-eu", {}, api_version="v1"),
                      "options": {"allowNameChange": True}}]}),
+    "renamed_roles_services_and_priority_classes_are_followed": Case(
+        SMALL.replace("serviceAccountName: web", "serviceAccountName: web\n      "
+                      "priorityClassName: openstack")
+        + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: web}\n"
+          "rules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+          "metadata: {name: crb}\nroleRef: {apiGroup: rbac.authorization.k8s.io, "
+          "kind: ClusterRole, name: web-reader}\nsubjects: [{kind: ServiceAccount, name: web, "
+          "namespace: default}]\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n"
+          "metadata: {name: openstack}\nvalue: 1000\n---\napiVersion: v1\nkind: Service\n"
+          "metadata: {name: db}\nspec: {clusterIP: None, selector: {a: b}}\n",
+        {"namespace": "ns1", "patches": [
+            {"target": {"kind": kind, "name": name},
+             "patch": smp(kind, f"{name}-eu", {}, api_version=api_version),
+             "options": {"allowNameChange": True}}
+            for kind, name, api_version in (
+                ("Role", "web", "rbac.authorization.k8s.io/v1"),
+                ("ClusterRole", "web-reader", "rbac.authorization.k8s.io/v1"),
+                ("Service", "web-api", "v1"), ("Service", "db", "v1"),
+                ("PriorityClass", "openstack", "scheduling.k8s.io/v1"))]}),
     "smp_allow_kind_change_changes_kind": Case(SMALL, {"patches": [{
         "target": {"kind": "DaemonSet"},
         "patch": smp("Deployment", "db-agent", {"spec": {"replicas": 1}}),
