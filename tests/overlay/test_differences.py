@@ -107,6 +107,14 @@ def test_invalid_generated_key_is_refused_where_kustomize_writes_it(tmp_path):
         engine(case, tmp_path / "e")
 
 
+def test_bare_y_in_the_kustomization_is_a_string_where_kustomize_reads_a_boolean(tmp_path):
+    case = Case(SMALL, {"commonLabels": {"ha": "y"}})
+    with pytest.raises(KustomizeFailed, match="cannot unmarshal bool"):
+        kustomize(case, tmp_path / "k")
+    service = engine(case, tmp_path / "e")[("v1", "Service", "", "web-api")]
+    assert service["metadata"]["labels"]["ha"] == "y"
+
+
 def test_target_matching_nothing_is_a_strict_warning_where_kustomize_is_silent(tmp_path):
     case = Case(SMALL, {"patches": [
         {"target": {"kind": "Deployment", "name": "web-api"},
