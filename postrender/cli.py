@@ -108,7 +108,7 @@ def overlay_dir(args: argparse.Namespace) -> OverlayDir | None:
     return OverlayDir(path, root)
 
 
-def render(args: argparse.Namespace, channel: Channel) -> str:
+def render(args: argparse.Namespace, channel: Channel) -> list[str]:
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("reads the manifests on stdin; pipe helm's output into it "
                          "or use it as --post-renderer")
@@ -120,6 +120,7 @@ def render(args: argparse.Namespace, channel: Channel) -> str:
     gc.disable()
     try:
         documents = stream.parse(text)
+        del text  # the documents keep their own slices of it
     finally:
         gc.enable()
     gc.freeze()
@@ -133,7 +134,7 @@ def render(args: argparse.Namespace, channel: Channel) -> str:
     failures = diagnostics.failures()
     if failures:
         raise CheckFailed(f"--check: {len(failures)} finding(s), listed above")
-    return stream.emit(documents)
+    return stream.emit_pieces(documents)
 
 
 class CheckFailed(PostRenderError):
@@ -160,9 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         channel.flush(failed=True)
         return ExitCode.INTERNAL
     channel.flush(failed=code != ExitCode.OK)
-    if output:
+    # Everything is computed by now; writing piece by piece only saves memory.
+    pieces = [output] if isinstance(output, str) else output
+    if pieces:
         try:
-            sys.stdout.buffer.write(output.encode("utf-8"))
+            for piece in pieces:
+                sys.stdout.buffer.write(piece.encode("utf-8"))
             sys.stdout.flush()
         except BrokenPipeError:
             return ExitCode.INTERNAL

@@ -190,7 +190,16 @@ def parse(text: str) -> list[Document]:
 
 def emit(documents: list[Document]) -> str:
     """The output stream: original text for untouched documents, YAML for the rest."""
-    out = []
+    return "".join(emit_pieces(documents))
+
+
+def emit_pieces(documents: list[Document]) -> list[str]:
+    """The output stream as one string per document, every one complete.
+
+    An untouched document's piece is its input text itself, not a copy, so a
+    region-sized stream is not held twice more for a join and an encode.
+    """
+    out: list[str] = []
     for doc in documents:
         if doc.dirty:
             marker = "---\n" if out or doc.text is None or doc.text.startswith("---") else ""
@@ -202,4 +211,4 @@ def emit(documents: list[Document]) -> str:
         if not text.endswith("\n"):
             text += "\n"
         out.append(text)
-    return "".join(out)
+    return out
