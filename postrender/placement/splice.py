@@ -132,7 +132,7 @@ def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
         key = _KEY.match(text, match.start(1))
         if not key:
             return None
-        name = next(g for g in key.groups() if g is not None)
+        name = key.group(key.lastindex)  # the one alternative that matched
         if name in found:
             return None
         line = match.start() + 1

@@ -11,7 +11,6 @@ required node affinity added to every term (terms are ORed).
 """
 from __future__ import annotations
 
-import copy
 
 from postrender import podtemplate
 from postrender.diagnostics import Diagnostics
@@ -65,7 +64,7 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
     # A null field is as good as an absent one; it is only written if placement sets it.
     original = {k: spec[k] for k in FIELDS if spec.get(k) is not None}
     _check_shapes(original, spec_path, where)
-    work = copy.deepcopy(original)
+    work = _copy(original)
     annotations = meta.get("annotations") or {}
     legacy = (migration.TOLERATIONS_ANNOTATION in annotations
               or migration.AFFINITY_ANNOTATION in annotations)
@@ -115,6 +114,15 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
             meta.pop("annotations", None)
     for note in notes:
         diagnostics.note(f"{doc.file or '<stdin>'}: {doc.address()}: {note}")
+
+
+def _copy(value):
+    """A deep copy of parsed YAML (dicts, lists, scalars), without deepcopy's bookkeeping."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def child(mapping: dict, key: str, kind: type):
