@@ -145,7 +145,8 @@ def load(overlay_dir: OverlayDir | None) -> CheckStage:
         path = overlay_dir.file(CHECK_FILE)
         if path is not None:
             source = overlay_dir.display(path)
-            registries = _registries(yamlio.load(overlay_dir.read_text(path)), source)
+            registries = _registries(yamlio.load_file(overlay_dir.read_text(path), file=source),
+                                     source)
         policy = placement_policy.load(overlay_dir)
         if policy is not None:
             dedicated = tuple(s.name for s in policy.dedicated_species())

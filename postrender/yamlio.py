@@ -192,8 +192,29 @@ def dump_pyyaml(obj) -> str:
                      allow_unicode=True, width=1 << 20)
 
 
+def load_file(text: str, *, file: str, error=None):
+    """One YAML document of a file the operator wrote, or `error` (ConfigError) naming
+    the file, line and column: a config file with a typo is never a traceback."""
+    from postrender.errors import ConfigError
+
+    try:
+        return load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        reason = (f"duplicate key {err.key!r} (first at line {err.first_mark.line + 1})"
+                  if isinstance(err, DuplicateKeyError)
+                  else f"invalid YAML: {err.problem or err.context}")
+        raise (error or ConfigError)(reason, file=file,
+                                     line=mark.line + 1 if mark else None,
+                                     column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as err:
+        raise (error or ConfigError)(f"invalid YAML: {err}", file=file) from None
+    except RecursionError:
+        raise (error or ConfigError)("YAML nested too deeply", file=file) from None
+
+
 def load(text: str):
-    """Parse a single YAML document from trusted, small text (config files)."""
+    """Parse a single YAML document from small, local text (config files)."""
     loader = Loader(text)
     try:
         return loader.get_single_data()

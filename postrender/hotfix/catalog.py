@@ -43,7 +43,7 @@ def load(overlay_dir: OverlayDir) -> Catalog | None:
     if path is None:
         return None
     where = overlay_dir.display(path)
-    config = yamlio.load(overlay_dir.read_text(FILE)) or {}
+    config = yamlio.load_file(overlay_dir.read_text(FILE), file=where) or {}
     if not isinstance(config, dict):
         raise ConfigError("must be a mapping with 'patchDirs'", file=where)
     unknown = sorted(set(config) - KEYS)

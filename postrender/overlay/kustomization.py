@@ -131,12 +131,7 @@ class Reader:
 
     def read(self) -> Kustomization:
         text = self.overlay.read_text(FILENAME, base=self.directory, referrer=self.file)
-        try:
-            spec = yamlio.load(text)
-        except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark
-            raise ConfigError(f"invalid YAML: {err.problem}", file=self.file,
-                              line=mark.line + 1 if mark else None) from None
+        spec = yamlio.load_file(text, file=self.file)
         if spec is None:
             spec = {}
         if not isinstance(spec, dict):

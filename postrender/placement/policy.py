@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from postrender import podtemplate, yamlio
 from postrender.errors import ConfigError
@@ -126,15 +125,7 @@ def _load_file(overlay_dir: OverlayDir, path: Path, policy: Policy, chain: tuple
     if len(chain) >= MAX_INCLUDE_DEPTH:
         raise ConfigError(f"includes nested deeper than {MAX_INCLUDE_DEPTH}", file=shown)
     text = overlay_dir.read_text(path)
-    try:
-        data = yamlio.load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise ConfigError(f"invalid YAML: {err.problem or err.context}", file=shown,
-                          line=mark.line + 1 if mark else None,
-                          column=mark.column + 1 if mark else None) from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"invalid YAML: {err}", file=shown) from None
+    data = yamlio.load_file(text, file=shown)
     if data is None:
         data = {}
     _mapping(data, shown, "(top level)", _TOP_KEYS)

@@ -91,8 +91,8 @@ def test_invalid_label_selector_syntax_is_refused(tmp_path, selector, detail):
 
 def test_duplicate_yaml_key_in_policy_is_refused_with_its_line(tmp_path):
     message = load_error(tmp_path, "rules: []\nrules: []\n")
-    assert message.startswith("overlays/r/placement.yaml:2:1: invalid YAML")
-    assert "duplicate key" in message
+    assert message.startswith("overlays/r/placement.yaml:2:1: duplicate key 'rules' "
+                              "(first at line 1)")
 
 
 def test_redefining_a_base_rule_needs_override(tmp_path):

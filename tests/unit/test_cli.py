@@ -137,3 +137,20 @@ def test_error_reaches_the_terminal_when_helm4_hides_stderr():
     assert result.returncode == 3
     assert b"invalid YAML" in seen
     assert b"this is also in" in seen
+
+
+@pytest.mark.parametrize("name", ["hotfix.yaml", "placement.yaml", "kustomization.yaml",
+                                  "check.yaml"])
+def test_invalid_yaml_in_an_overlay_file_is_a_configuration_error(tmp_path, name):
+    (tmp_path / name).write_text("key: [unclosed\n")
+    result = postrender(STREAM, "--overlay", str(tmp_path), "--check")
+    assert result.returncode == 4, result.stderr
+    assert result.stdout == b"" and b"Traceback" not in result.stderr
+    assert f"{name}:2:1: invalid YAML".encode() in result.stderr
+
+
+def test_duplicate_key_in_an_overlay_file_is_a_configuration_error(tmp_path):
+    (tmp_path / "hotfix.yaml").write_text("patchDirs: []\npatchDirs: []\n")
+    result = postrender(STREAM, "--overlay", str(tmp_path))
+    assert result.returncode == 4
+    assert b"hotfix.yaml:2:1: duplicate key 'patchDirs' (first at line 1)" in result.stderr
