@@ -1,4 +1,4 @@
-"""Fuzzing the readers of untrusted text: manifests, hot-fix diffs, placement policy.
+"""Fuzzing the readers of untrusted text: manifests, hot-fix diffs, overlay config files.
 
 Every input must either succeed or fail with the tool's own error
 (PostRenderError): no other exception, so no traceback reaches an operator.
@@ -8,6 +8,7 @@ The CI run is bounded; a long run is
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,26 @@ def test_cli_never_shows_a_traceback(data):
     assert result.returncode == 3
     assert result.stdout == b""
     assert b"Traceback" not in result.stderr and b"osh-postrender: error:" in result.stderr
+
+
+REGION_DIR = ROOT / "overlays" / "europe-example-region"
+CONFIG_SEEDS = {name: (REGION_DIR / name).read_bytes()
+                for name in ("kustomization.yaml", "hotfix.yaml", "placement.yaml", "check.yaml")}
+
+
+@FUZZ
+@given(st.sampled_from(sorted(CONFIG_SEEDS)), st.data())
+def test_overlay_config_readers_succeed_or_say_why(tmp_path_factory, name, data):
+    """Every file a region declares, mutated, through the same loading the CLI does."""
+    from postrender import pipeline
+
+    root = tmp_path_factory.mktemp("region")
+    shutil.copytree(ROOT / "placement", root / "placement")
+    shutil.copytree(ROOT / "patches", root / "patches")
+    overlay = root / "overlays" / "r"
+    shutil.copytree(REGION_DIR, overlay)
+    (overlay / name).write_bytes(data.draw(inputs([CONFIG_SEEDS[name]])))
+    try:
+        pipeline.build(OverlayDir(overlay, root), check_policy=True)
+    except PostRenderError as err:
+        assert str(err)
