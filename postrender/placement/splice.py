@@ -15,8 +15,6 @@ from postrender import yamlio
 
 REMOVED = object()
 
-# A plain key, or a quoted one without escapes; the parsed keys are the judge.
-_KEY = re.compile(r"""(?:([A-Za-z_][A-Za-z0-9_.\-/]*)|'([^'\n]*)'|"([^"\\\n]*)"):(?=[ \n]|$)""")
 _BARE = re.compile(r"[ ]*(#[^\n]*)?\n")
 
 
@@ -121,25 +119,29 @@ def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
         return None
     pattern = _LINE_AT.get(indent)
     if pattern is None:
-        pattern = _LINE_AT[indent] = re.compile(rf"\n {{{indent}}}([^ \n#])")
+        # One match per content line at this indent: a '- ' item (group 1), a
+        # plain, single- or double-quoted key (groups 2-4), or anything else (5).
+        pattern = _LINE_AT[indent] = re.compile(
+            rf"""\n {{{indent}}}(?=[^ \n#])(?:(-)(?=[ \n])"""
+            r"""|(?:([A-Za-z_][A-Za-z0-9_.\-/]*)|'([^'\n]*)'|"([^"\\\n]*)"):(?=[ \n]|$)|())""")
     found: dict[str, list[int]] = {}
     last = None
     for match in pattern.finditer(text, a - 1, b):
-        if match.group(1) == "-" and text[match.end():match.end() + 1] in (" ", "\n"):
+        group = match.lastindex
+        if group == 1:
             if last is None:
                 return None
             continue
-        key = _KEY.match(text, match.start(1))
-        if not key:
+        if group == 5:
             return None
-        name = key.group(key.lastindex)  # the one alternative that matched
+        name = match.group(group)
         if name in found:
             return None
         line = match.start() + 1
         if last is not None:
             found[last][1] = line
         last = name
-        found[last] = [line, b, key.end()]
+        found[last] = [line, b, match.end()]
     if len(found) != len(parsed) or any(k not in parsed for k in found):
         return None
     return {k: tuple(v) for k, v in found.items()}
