@@ -7,16 +7,18 @@ and patches and pass kubernetes-validate in strict mode.
 """
 from __future__ import annotations
 
+import shutil
+
 import kubernetes_validate
 import pytest
 import yaml
 
+from tests.charts.conftest import chart_yaml, release_charts
 from tests.conftest import ROOT
 from tests.overlay.differential import KUBECTL, Case, engine, kustomize
 
 pytestmark = pytest.mark.e2e
 
-CHART = ROOT / "charts" / "europe-example-region"
 REGION = ROOT / "overlays" / "europe-example-region"
 REGISTRY = "registry.europe-example.cloud/"
 REGION_LABEL = ("openstack-helm.org/region", "europe-example")
@@ -40,8 +42,23 @@ def images(objs) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def raw_render(helm3) -> str:
-    return helm3.run("template", "r", str(CHART)).stdout
+def region_chart(helm3, tmp_path_factory):
+    """europe-example-region with its file:// dependencies built, in a copy of charts/.
+
+    A fresh clone has no charts/*/charts/*.tgz; Helm 3 and Helm 4 read the same
+    packages, so one build serves both.
+    """
+    charts = tmp_path_factory.mktemp("region-charts") / "charts"
+    shutil.copytree(ROOT / "charts", charts, ignore=shutil.ignore_patterns("*.tgz"))
+    for path in release_charts(charts / "europe-example-region"):
+        if chart_yaml(path).get("dependencies"):
+            helm3.run("dependency", "build", str(path))
+    return charts / "europe-example-region"
+
+
+@pytest.fixture(scope="module")
+def raw_render(helm3, region_chart) -> str:
+    return helm3.run("template", "r", str(region_chart)).stdout
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +83,9 @@ def test_region_overlay_lists_every_image_the_charts_use(raw_render):
 
 
 @pytest.fixture(scope="module")
-def region_render(helm) -> list[dict]:
+def region_render(helm, region_chart) -> list[dict]:
     hooks = ["--no-hooks"] if helm.major == 3 else []
-    out = helm.run("template", "r", str(CHART), *hooks,
+    out = helm.run("template", "r", str(region_chart), *hooks,
                    *helm.post_renderer_args("--region=europe-example-region", f"--root={ROOT}"))
     return objects(out.stdout)
 
@@ -119,8 +136,8 @@ def test_region_render_passes_kubernetes_validate_strict(region_render, version)
         kubernetes_validate.validate(obj, version, strict=True)
 
 
-def test_helm3_show_only_finds_the_patched_template(helm3):
-    out = helm3.run("template", "r", str(CHART), "--show-only",
+def test_helm3_show_only_finds_the_patched_template(helm3, region_chart):
+    out = helm3.run("template", "r", str(region_chart), "--show-only",
                     "charts/openstack/charts/keystone/templates/deployment-api.yaml",
                     *helm3.post_renderer_args("--region=europe-example-region", f"--root={ROOT}"))
     (api,) = objects(out.stdout)
