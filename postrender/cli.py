@@ -19,6 +19,11 @@ from postrender.diagnostics import LOG_ENV, Channel, Diagnostics, log_path
 from postrender.errors import ConfigError, ExitCode, PostRenderError, UsageError
 from postrender.overlaydir import OverlayDir
 
+USAGE = """
+  osh-postrender [--region NAME | --overlay DIR] [--root DIR] [--check] < manifests
+  osh-postrender [--region NAME | --overlay DIR] place --nodes FILE [-o table|json] < manifests
+  osh-postrender patches verify --site-packages DIR [--component C] [--region NAME | --overlay DIR]"""
+
 DESCRIPTION = """\
 Helm post-renderer for openstack-helm. Reads the manifests Helm rendered on
 stdin and writes them to stdout with the region's overlay applied: kustomize
@@ -58,7 +63,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="osh-postrender", description=DESCRIPTION, epilog=EPILOG,
+    parser = Parser(prog="osh-postrender", usage=USAGE, description=DESCRIPTION, epilog=EPILOG,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"osh-postrender {__version__}")
     target = parser.add_mutually_exclusive_group()
@@ -73,7 +78,9 @@ def build_parser() -> Parser:
                         help="also enforce the policy checks; warnings that matter become "
                              "errors and every finding is reported before exiting 5")
     parser.set_defaults(command=None)
-    subcommands = parser.add_subparsers(title="subcommands", metavar="COMMAND")
+    subcommands = parser.add_subparsers(title="subcommands (optional; without one, "
+                                              "the manifests are post-rendered)",
+                                        metavar="COMMAND")
     for module in SUBCOMMANDS:
         importlib.import_module(module).register(subcommands)
     return parser
