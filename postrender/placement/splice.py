@@ -35,11 +35,11 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
     if start is None:
         return None
     indent = 0
-    keys = _keys(text, start, end, indent, levels[0])
     for depth, key in enumerate(path):
-        if keys is None or key not in keys:
+        found = _key_lines(text, start, end, indent, key, levels[depth])
+        if found is None:
             return None
-        s, e, after = keys[key]
+        s, e, after = found
         if not _BARE.match(text, after):
             return None  # a value on the key's own line: flow style, anchor or tag
         child = _CONTENT.search(text, text.index("\n", s), e)
@@ -47,7 +47,7 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
             return None
         indent = len(child.group(1))
         start, end = child.start() + 1, e
-        keys = _keys(text, start, end, indent, levels[depth + 1])
+    keys = _keys(text, start, end, indent, levels[len(path)])
     if keys is None:
         return None
 
@@ -106,6 +106,42 @@ def _body(text: str) -> tuple[int | None, int]:
     start = match.start() + 1
     marker = _MARKER.search(text, start - 1)
     return start, marker.start() + 1 if marker else len(text)
+
+
+def _key_lines(text: str, a: int, b: int, indent: int, key: str, parsed) -> tuple | None:
+    """(start, end, after the colon) of `key` in the block mapping at `indent`, or None.
+
+    Along the path only the key's own lines matter, and plain substring
+    searches find them: a line at exactly `indent` inside the mapping is one
+    of its keys (YAML keeps block scalars and continuations deeper), and the
+    parsed mapping, whose keys are unique and in text order, names the key
+    whose line ends this one's lines.
+    """
+    if not isinstance(parsed, dict) or key not in parsed:
+        return None
+    pos, after = _find_key(text, a - 1, b, indent, key)
+    if pos < 0:
+        return None
+    order = list(parsed)
+    following = order.index(key) + 1
+    if following == len(order):
+        return pos + 1, b, after
+    nxt = order[following]
+    if not isinstance(nxt, str):
+        return None
+    end, _ = _find_key(text, after, b, indent, nxt)
+    return None if end < 0 else (pos + 1, end + 1, after)
+
+
+def _find_key(text: str, a: int, b: int, indent: int, key: str) -> tuple[int, int]:
+    """(offset of the newline before `key:` at `indent`, offset after the colon), or (-1, -1)."""
+    pad = "\n" + " " * indent
+    for spelled in (key, f"'{key}'", f'"{key}"'):
+        needle = pad + spelled + ":"
+        pos = text.find(needle, a, b)
+        if pos >= 0 and text[pos + len(needle):pos + len(needle) + 1] in (" ", "\n"):
+            return pos, pos + len(needle)
+    return -1, -1
 
 
 def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
