@@ -186,8 +186,9 @@ class Build:
             self._json6902(patch, patch.text, patch.target)
         if self.k.images:
             rules = [images.ImageRule(entry) for entry in self.k.images]
+            memo: dict[str, str] = {}
             for position, obj in list(self.live()):
-                found = images.changes(obj, rules)
+                found = images.changes(obj, rules, memo)
                 if found:
                     self._edit(position)
                     for container, image in found:

@@ -74,18 +74,31 @@ def _containers(node):
             stack.extend(v for v in current if isinstance(v, (dict, list)))
 
 
-def changes(obj: dict, rules: list[ImageRule]) -> list[tuple[dict, str]]:
-    """(container, new image) pairs; the caller touches the document before applying."""
+def rewrite(image: str, rules: list[ImageRule]) -> str:
+    """The image after every rule, in order, each on the previous one's result."""
+    for rule in rules:
+        rewritten = rule.rewrite(image)
+        if rewritten is not None:
+            image = rewritten
+    return image
+
+
+def changes(obj: dict, rules: list[ImageRule],
+            memo: dict[str, str] | None = None) -> list[tuple[dict, str]]:
+    """(container, new image) pairs; the caller touches the document before applying.
+
+    `memo` remembers each image's result across objects: a region's stream
+    repeats a few dozen images thousands of times.
+    """
+    memo = {} if memo is None else memo
     found = []
     for container in _containers(obj):
         image = container.get("image")
         if not isinstance(image, str):
             continue
-        new = image
-        for rule in rules:
-            rewritten = rule.rewrite(new)
-            if rewritten is not None:
-                new = rewritten
+        new = memo.get(image)
+        if new is None:
+            new = memo[image] = rewrite(image, rules)
         if new != image:
             found.append((container, new))
     return found
