@@ -61,16 +61,19 @@ def run(argv: list[str], *, stdin: Path | None = None, stdout=subprocess.DEVNULL
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdin=source, stdout=stdout, cwd=ROOT,
                                 env={**os.environ, **(env or {})})
-        deadline = None if timeout is None else started + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if deadline and time.perf_counter() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise TimeoutError
-            time.sleep(0.01)
+        if timeout is None:
+            _, status, usage = os.wait4(proc.pid, 0)
+        else:
+            deadline = started + timeout
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    proc.kill()
+                    os.wait4(proc.pid, 0)
+                    raise TimeoutError
+                time.sleep(0.01)
         elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{argv[:3]} failed")
