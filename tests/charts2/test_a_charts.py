@@ -206,20 +206,25 @@ def test_nova_db_sync_maps_cell0_from_a_secret_and_creates_cell1(rendered):
 @pytest.mark.parametrize("chart,service,port,host,ks_type,path", [a for a in APIS if a[4]])
 def test_keystone_registration_job_registers_service_user_and_endpoints(rendered, chart, service,
                                                                         port, host, ks_type, path):
+    """The library's registration Job (osh-lib.ks-register-job), as the other services use it."""
     objects = rendered[chart]
     register = job(objects, f"{chart}-ks-register")
     box = pod_spec(register)["containers"][0]
     env = {e["name"]: e.get("value", e.get("valueFrom")) for e in box["env"]}
-    assert env["SERVICE_TYPE"] == ks_type and env["SERVICE_USER"] == chart
-    assert env["ENDPOINT_PUBLIC"] == f"https://{host}.{DOMAIN}{path}"
-    assert env["ENDPOINT_INTERNAL"] == env["ENDPOINT_ADMIN"] == \
+    assert env["OSH_SERVICE_USER"] == chart
+    assert env["OSH_ROLES"].split() == ["admin", "service"]
+    assert [line.split("|")[0] for line in env["OSH_SERVICES"].splitlines()] == [ks_type]
+    endpoints = {interface: url for _, interface, url in
+                 (line.split("|") for line in env["OSH_ENDPOINTS"].splitlines())}
+    assert endpoints["public"] == f"https://{host}.{DOMAIN}{path}"
+    assert endpoints["internal"] == endpoints["admin"] == \
         f"http://{service}.openstack.svc:{port}{path}"
-    ref = env["SERVICE_PASSWORD"]["secretKeyRef"]
+    ref = env["OSH_SERVICE_PASSWORD"]["secretKeyRef"]
     assert named(objects, "Secret", ref["name"])["stringData"][ref["key"]] == \
         values_a(chart)["keystone_password"]
     assert box["envFrom"] == [{"secretRef": {"name": "keystone-admin"}}]
-    assert kolla_command(objects, register) == "/bin/sh /var/lib/osh/bin/ks-register.sh"
-    script = named(objects, "ConfigMap", f"{chart}-bin")["data"]["ks-register.sh"]
+    assert kolla_command(objects, register) == "/bin/sh /var/lib/kolla/config_files/ks-register.sh"
+    script = kolla_files(objects, register)["ks-register.sh"]
     for call in ("openstack user create", "openstack role add", "openstack service create",
                  "openstack endpoint create", "openstack endpoint set"):
         assert call in script
@@ -303,10 +308,3 @@ def test_a_missing_sensitive_value_fails_naming_its_key(tree_a, tmp_path, chart,
     assert message in result.stderr, result.stderr
 
 
-def test_the_registration_script_is_the_same_in_every_chart():
-    """Each chart ships its own copy (a chart reads only its own files/): keep them one."""
-    from tests.conftest import ROOT
-
-    copies = {name: (ROOT / "charts" / name / "files" / "ks-register.sh").read_text()
-              for name in CHARTS_A}
-    assert len(set(copies.values())) == 1, "files/ks-register.sh differs between charts"
