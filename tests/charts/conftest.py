@@ -101,15 +101,33 @@ class ChartTree:
         return copy_dir
 
 
-@pytest.fixture(scope="session")
-def chart_tree(helm, tmp_path_factory) -> ChartTree:
-    root = tmp_path_factory.mktemp(f"charts-helm{helm.major}") / "charts"
-    shutil.copytree(CHARTS, root, ignore=shutil.ignore_patterns("*.tgz"))
+def build_chart_tree(helm, workdir: Path) -> ChartTree:
+    """A copy of charts/ in `workdir` with every dependency built, bottom-up, by `helm`."""
+    root = workdir / "charts"
+    shutil.copytree(CHARTS, root, ignore=shutil.ignore_patterns("*.tgz", "tmpcharts*"))
     order = release_charts(root / REGION)
     for path in order:
         if chart_yaml(path).get("dependencies"):
             helm.run("dependency", "build", str(path))
     return ChartTree(helm, root, order)
+
+
+# One built tree per Helm major serves every test directory: tests only read
+# it (a test that needs other values writes them into its own tmp dir).
+_BUILT: dict[int, ChartTree] = {}
+
+
+def built_chart_tree(helm, tmp_path_factory) -> ChartTree:
+    tree = _BUILT.get(helm.major)
+    if tree is None:
+        workdir = tmp_path_factory.mktemp(f"charts-helm{helm.major}")
+        tree = _BUILT[helm.major] = build_chart_tree(helm, workdir)
+    return tree
+
+
+@pytest.fixture(scope="session")
+def chart_tree(helm, tmp_path_factory) -> ChartTree:
+    return built_chart_tree(helm, tmp_path_factory)
 
 
 def region_values() -> dict:

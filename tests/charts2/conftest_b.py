@@ -1,6 +1,5 @@
 """Helpers for the tests of the glance, cinder, manila, barbican, designate and
-horizon charts: a built copy of charts/ per Helm major, and readers for the
-rendered objects. Imported by the test_b_* modules (not a conftest: the
+horizon charts: readers for the rendered objects. Imported by the test_b_* modules (not a conftest: the
 tests/charts2 conftest belongs to the nova/neutron tests)."""
 from __future__ import annotations
 
@@ -9,25 +8,13 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.charts.conftest import CHARTS, REGION, ChartTree, chart_yaml, release_charts
+from tests.charts.conftest import REGION
 
 SERVICES = ("glance", "cinder", "manila", "barbican", "designate", "horizon")
 DOMAIN = "europe.example.org"
 KOLLA_CONFIG = "/var/lib/kolla/config_files"
-
-
-def build_tree(helm, workdir: Path) -> ChartTree:
-    """A copy of charts/ with every dependency built, bottom-up, by this Helm."""
-    root = workdir / "charts"
-    shutil.copytree(CHARTS, root, ignore=shutil.ignore_patterns("*.tgz"))
-    order = release_charts(root / REGION)
-    for path in order:
-        if chart_yaml(path).get("dependencies"):
-            helm.run("dependency", "build", str(path))
-    return ChartTree(helm, root, order)
 
 
 def by_name(objects: list[dict], kind: str, name: str) -> dict:

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from tests.charts2.conftest_b import REGION, build_tree
+from tests.charts.conftest import built_chart_tree
+from tests.charts2.conftest_b import REGION
 
 VOL = "global.hardware.volumes"
 SHARES = "global.hardware.shares"
@@ -61,7 +62,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def tree(helm, tmp_path_factory):
-    return build_tree(helm, tmp_path_factory.mktemp(f"b-bad-helm{helm.major}"))
+    return built_chart_tree(helm, tmp_path_factory)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.charts2.conftest_b import (REGION, ReleaseUnavailable, build_tree, by_name,
+from tests.charts.conftest import built_chart_tree
+from tests.charts2.conftest_b import (REGION, ReleaseUnavailable, by_name,
                                       oslo_options, secret_data, strict_ini)
 
 # Which rendered Secret keys are oslo config files, per service.
@@ -116,7 +117,7 @@ def option_problems(service: str, where: str, text: str, data: dict) -> list[str
 
 @pytest.fixture(scope="module")
 def secrets(helm4, tmp_path_factory) -> list[dict]:
-    tree = build_tree(helm4, tmp_path_factory.mktemp("b-config"))
+    tree = built_chart_tree(helm4, tmp_path_factory)
     return [o for o in tree.render(REGION, "--set-json", EXTRA) if o["kind"] == "Secret"]
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.charts.conftest import CHARTS, chart_yaml, values_in_region
-from tests.charts2.conftest_b import REGION, SERVICES, build_tree, of_service
+from tests.charts.conftest import CHARTS, built_chart_tree, chart_yaml, values_in_region
+from tests.charts2.conftest_b import REGION, SERVICES, of_service
 
 
 @pytest.fixture(scope="module")
 def tree(helm, tmp_path_factory):
-    return build_tree(helm, tmp_path_factory.mktemp(f"b-lint-helm{helm.major}"))
+    return built_chart_tree(helm, tmp_path_factory)
 
 
 @pytest.mark.parametrize("name", SERVICES)

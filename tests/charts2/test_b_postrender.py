@@ -11,8 +11,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.charts.conftest import documents, region_values
-from tests.charts2.conftest_b import REGION, SERVICES, build_tree, by_name, of_service, pod_spec
+from tests.charts.conftest import built_chart_tree, documents, region_values
+from tests.charts2.conftest_b import REGION, SERVICES, by_name, of_service, pod_spec
 from tests.conftest import postrender
 
 DEDICATED = {"hypervisor", "network", "swift-storage"}
@@ -21,7 +21,7 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 @pytest.fixture(scope="module")
 def rendered(helm, tmp_path_factory) -> str:
-    tree = build_tree(helm, tmp_path_factory.mktemp(f"b-post-helm{helm.major}"))
+    tree = built_chart_tree(helm, tmp_path_factory)
     return tree.template(REGION, *helm.post_renderer_args(f"--region={REGION}")).stdout
 
 

@@ -12,10 +12,10 @@ import json
 import kubernetes_validate
 import pytest
 
-from tests.charts2.conftest_b import (DOMAIN, REGION, SERVICES, build_tree, by_name, job,
+from tests.charts2.conftest_b import (DOMAIN, REGION, SERVICES, by_name, job,
                                       kolla_command, kolla_files, of_service, pod_spec,
                                       secret_data)
-from tests.charts.conftest import region_values
+from tests.charts.conftest import built_chart_tree, region_values
 
 # service: (API workload and Service name, port, Ingress name, Keystone service types)
 APIS = {
@@ -65,7 +65,7 @@ MIRROR = ("--set", "global.image.registry=mirror.example:5000",
 
 @pytest.fixture(scope="module")
 def tree(helm, tmp_path_factory):
-    return build_tree(helm, tmp_path_factory.mktemp(f"b-render-helm{helm.major}"))
+    return built_chart_tree(helm, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ and patches and pass kubernetes-validate in strict mode.
 """
 from __future__ import annotations
 
-import shutil
-
 import kubernetes_validate
 import pytest
 import yaml
 
-from tests.charts.conftest import chart_yaml, release_charts
+from tests.charts.conftest import built_chart_tree
 from tests.conftest import ROOT
 from tests.overlay.differential import KUBECTL, Case, engine, kustomize
 
@@ -43,17 +41,9 @@ def images(objs) -> list[str]:
 
 @pytest.fixture(scope="module")
 def region_chart(helm3, tmp_path_factory):
-    """europe-example-region with its file:// dependencies built, in a copy of charts/.
-
-    A fresh clone has no charts/*/charts/*.tgz; Helm 3 and Helm 4 read the same
-    packages, so one build serves both.
-    """
-    charts = tmp_path_factory.mktemp("region-charts") / "charts"
-    shutil.copytree(ROOT / "charts", charts, ignore=shutil.ignore_patterns("*.tgz"))
-    for path in release_charts(charts / "europe-example-region"):
-        if chart_yaml(path).get("dependencies"):
-            helm3.run("dependency", "build", str(path))
-    return charts / "europe-example-region"
+    """europe-example-region with its dependencies built (a fresh clone has no
+    charts/*/charts/*.tgz); Helm 3 and Helm 4 read the same packages."""
+    return built_chart_tree(helm3, tmp_path_factory).path("europe-example-region")
 
 
 @pytest.fixture(scope="module")

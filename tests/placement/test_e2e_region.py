@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from postrender import podtemplate
+from tests.charts.conftest import built_chart_tree
 from tests.conftest import ROOT, postrender
 from tests.placement.helpers import objects, validate
 
@@ -23,12 +24,9 @@ NOT_DEDICATED = {"key": "species", "operator": "NotIn",
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, helm4) -> Path:
-    """A copy of the charts with dependencies built, and a root holding only placement."""
+    """The built charts, and a project root holding only the region's placement."""
     root = tmp_path_factory.mktemp("region")
-    shutil.copytree(ROOT / "charts", root / "charts",
-                    ignore=shutil.ignore_patterns("*.tgz", "tmpcharts*"))
-    for chart in ("openstack", REGION):
-        helm4.run("dependency", "build", str(root / "charts" / chart))
+    (root / "charts").symlink_to(built_chart_tree(helm4, tmp_path_factory).root)
     (root / "overlays" / REGION).mkdir(parents=True)
     shutil.copy(ROOT / "overlays" / REGION / "placement.yaml", root / "overlays" / REGION)
     shutil.copytree(ROOT / "placement", root / "placement")
