@@ -123,19 +123,12 @@ def _parse(chunk: str, first_line: int, index: int):
                 file=_file_hint(chunk), document=f"document {index + 1}",
                 line=first_line + node.start_mark.line)
         return loader.construct_document(node)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        if isinstance(err, yamlio.DuplicateKeyError):
-            reason = (f"duplicate key {err.key!r} "
-                      f"(first at line {first_line + err.first_mark.line})")
-        else:
-            reason = f"invalid YAML: {err.problem or err.context}"
-        raise InputError(reason, file=_file_hint(chunk), document=f"document {index + 1}",
-                         line=first_line + mark.line if mark else None,
-                         column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as err:
-        raise InputError(f"invalid YAML: {err}", file=_file_hint(chunk),
-                         document=f"document {index + 1}", line=first_line) from None
+        reason, line, column = yamlio.describe(err, first_line)
+        if not isinstance(err, yaml.MarkedYAMLError):
+            line = first_line  # no mark: the document's first line is the best address
+        raise InputError(reason, file=_file_hint(chunk), document=f"document {index + 1}",
+                         line=line, column=column) from None
     except RecursionError:
         raise InputError("YAML nested too deeply", file=_file_hint(chunk),
                          document=f"document {index + 1}", line=first_line) from None

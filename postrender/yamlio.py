@@ -192,6 +192,20 @@ def dump_pyyaml(obj) -> str:
                      allow_unicode=True, width=1 << 20)
 
 
+def describe(err: yaml.YAMLError, first_line: int = 1) -> tuple[str, int | None, int | None]:
+    """(reason, line, column) of a YAML error, lines counted from `first_line`."""
+    if not isinstance(err, yaml.MarkedYAMLError):
+        return f"invalid YAML: {err}", None, None
+    mark = err.problem_mark or err.context_mark
+    if isinstance(err, DuplicateKeyError):
+        reason = f"duplicate key {err.key!r} (first at line {first_line + err.first_mark.line})"
+    else:
+        reason = f"invalid YAML: {err.problem or err.context}"
+    if mark is None:
+        return reason, None, None
+    return reason, first_line + mark.line, mark.column + 1
+
+
 def load_file(text: str, *, file: str, error=None):
     """One YAML document of a file the operator wrote, or `error` (ConfigError) naming
     the file, line and column: a config file with a typo is never a traceback."""
@@ -199,16 +213,9 @@ def load_file(text: str, *, file: str, error=None):
 
     try:
         return load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        reason = (f"duplicate key {err.key!r} (first at line {err.first_mark.line + 1})"
-                  if isinstance(err, DuplicateKeyError)
-                  else f"invalid YAML: {err.problem or err.context}")
-        raise (error or ConfigError)(reason, file=file,
-                                     line=mark.line + 1 if mark else None,
-                                     column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as err:
-        raise (error or ConfigError)(f"invalid YAML: {err}", file=file) from None
+        reason, line, column = describe(err)
+        raise (error or ConfigError)(reason, file=file, line=line, column=column) from None
     except RecursionError:
         raise (error or ConfigError)("YAML nested too deeply", file=file) from None
 

@@ -22,13 +22,9 @@ def nodes(data: bytes, file: str) -> list[dict]:
                          file=file) from None
     try:
         documents = [d for d in yaml.load_all(text, Loader=yamlio.Loader) if d is not None]
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise InputError(f"invalid YAML: {err.problem or err.context}", file=file,
-                         line=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as err:
-        raise InputError(f"invalid YAML: {err}", file=file) from None
+        reason, line, column = yamlio.describe(err)
+        raise InputError(reason, file=file, line=line, column=column) from None
     found: list[dict] = []
     for i, document in enumerate(documents):
         where = f"document {i + 1}"
