@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.streams import ROOT, helm4_stream  # noqa: E402
+from bench.process import best  # noqa: E402
+from bench.streams import helm4_stream  # noqa: E402
 
 SERVICES = ("keystone", "nova", "neutron", "glance", "cinder")
 
@@ -55,20 +55,6 @@ def kustomization() -> dict:
         "labels": [{"pairs": {"openstack-helm.org/region": "europe-example"},
                     "includeTemplates": True}],
     }
-
-
-def best_of(argv: list[str], repeat: int, stdin: Path | None = None) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        with open(stdin or "/dev/null", "rb") as source:
-            started = time.perf_counter()
-            result = subprocess.run(argv, stdin=source, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, cwd=ROOT)
-            elapsed = time.perf_counter() - started
-        if result.returncode != 0:
-            raise SystemExit(f"{argv} failed: {result.stderr.decode()[-2000:]}")
-        best = min(best, elapsed)
-    return best
 
 
 def stage_only(stream: Path, overlay: Path, repeat: int) -> float:
@@ -110,12 +96,12 @@ def main() -> int:
             (overlay / "kustomization.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
             (work / "kustomization.yaml").write_text(
                 yaml.safe_dump({**spec, "resources": ["stream.yaml"]}, sort_keys=False))
-            ours = best_of([sys.executable, "-m", "postrender", "--overlay", str(overlay),
-                            "--root", str(work)], args.repeat, stream)
+            ours, _ = best([sys.executable, "-m", "postrender", "--overlay", str(overlay),
+                            "--root", str(work)], args.repeat, stdin=stream)
             times[count] = ours
             stage = stage_only(stream, overlay, args.repeat)
             if kubectl and count <= args.kustomize_max:
-                theirs = best_of([kubectl, "kustomize", str(work)], args.repeat)
+                theirs, _ = best([kubectl, "kustomize", str(work)], args.repeat)
                 print(f"{count:>6} {stream.stat().st_size / 1e6:>5.1f} {theirs:>12.2f} "
                       f"{ours:>10.2f} {theirs / ours:>8.1f}x {stage:>8.3f}")
             else:

@@ -19,27 +19,16 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.process import run  # noqa: E402
 from bench.streams import ROOT, helm4_stream  # noqa: E402
 
 REGION = "europe-example-region"
-
-
-def run_once(argv: list[str], stream: Path) -> float:
-    with open(stream, "rb") as stdin:
-        started = time.perf_counter()
-        proc = subprocess.run(argv, stdin=stdin, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, cwd=ROOT)
-        elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{argv} failed with exit code {proc.returncode}")
-    return elapsed
 
 
 def placement_only_root(tmp: Path) -> Path:
@@ -90,8 +79,8 @@ def main() -> int:
                 "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"))
             base, ours = float("inf"), float("inf")
             for _ in range(args.repeat):
-                base = min(base, run_once(passthrough, stream))
-                ours = min(ours, run_once(placed, stream))
+                base = min(base, run(passthrough, stdin=stream)[0])
+                ours = min(ours, run(placed, stdin=stream)[0])
             print(f"{count:>6} {workloads:>9} {base:>14.2f} {ours:>11.2f} "
                   f"{(ours / base - 1) * 100:>6.1f}%   (processes)")
             base, stage = in_process(text, root, args.repeat)

@@ -19,18 +19,17 @@ Usage: .venv/bin/python bench/bench_region.py [--hypervisors 100 1000] [--repeat
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_stream import BASELINE  # noqa: E402
+from bench.process import best, run  # noqa: E402
 from bench.streams import ROOT  # noqa: E402
 
 REGION = "europe-example-region"
@@ -52,37 +51,6 @@ def hardware_values(count: int) -> dict:
     hardware["network_agents"] = nodes("net", max(1, count // 10))
     hardware["volumes"] = nodes("vol", max(1, count // 10))
     return {"global": {"hardware": hardware}}
-
-
-def run(argv: list[str], *, stdin: Path | None = None, stdout=subprocess.DEVNULL,
-        env: dict | None = None, timeout: float | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of one fresh process."""
-    with open(stdin or os.devnull, "rb") as source:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=source, stdout=stdout, cwd=ROOT,
-                                env={**os.environ, **(env or {})})
-        if timeout is None:
-            _, status, usage = os.wait4(proc.pid, 0)
-        else:
-            deadline = started + timeout
-            while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                if time.perf_counter() > deadline:
-                    proc.kill()
-                    os.wait4(proc.pid, 0)
-                    raise TimeoutError
-                time.sleep(0.01)
-        elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[:3]} failed")
-    return elapsed, usage.ru_maxrss / 1024
-
-
-def best(argv, repeat, **kwargs) -> tuple[float, float]:
-    results = [run(argv, **kwargs) for _ in range(repeat)]
-    return min(r[0] for r in results), max(r[1] for r in results)
 
 
 def kustomize_dir(tmp: Path, stream: Path) -> Path:

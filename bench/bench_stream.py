@@ -12,37 +12,19 @@ Usage: .venv/bin/python bench/bench_stream.py [--docs 10000] [--repeat 3]
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.streams import ROOT, helm4_stream  # noqa: E402
+from bench.process import best  # noqa: E402
+from bench.streams import helm4_stream  # noqa: E402
 
 BASELINE = (
     "import sys, yaml\n"
     "docs = list(yaml.load_all(sys.stdin.buffer.read(), Loader=yaml.CSafeLoader))\n"
     "sys.stdout.write(yaml.dump_all(docs, Dumper=yaml.CSafeDumper))\n"
 )
-
-
-def measure(argv: list[str], stream: Path, repeat: int) -> tuple[float, float]:
-    """(best wall seconds, peak RSS in MB) of a command fed `stream` on stdin."""
-    best, peak = float("inf"), 0.0
-    for _ in range(repeat):
-        with open(stream, "rb") as stdin:
-            started = time.perf_counter()
-            proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.DEVNULL, cwd=ROOT)
-            _, status, usage = os.wait4(proc.pid, 0)
-            elapsed = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{argv} failed")
-        best = min(best, elapsed)
-        peak = max(peak, usage.ru_maxrss / 1024)
-    return best, peak
 
 
 def main() -> int:
@@ -58,8 +40,8 @@ def main() -> int:
             stream = Path(tmp) / f"stream-{count}.yaml"
             stream.write_text(helm4_stream(count))
             size = stream.stat().st_size / 1e6
-            base_t, base_rss = measure([sys.executable, "-c", BASELINE], stream, args.repeat)
-            ours_t, ours_rss = measure([sys.executable, "-m", "postrender"], stream, args.repeat)
+            base_t, base_rss = best([sys.executable, "-c", BASELINE], args.repeat, stdin=stream)
+            ours_t, ours_rss = best([sys.executable, "-m", "postrender"], args.repeat, stdin=stream)
             print(f"{count:>6} {size:>6.1f} {base_t:>10.2f} {ours_t:>9.2f} "
                   f"{ours_t / base_t:>6.2f} {base_rss:>10.0f}MB {ours_rss:>9.0f}MB")
     return 0
