@@ -142,14 +142,8 @@ def _key(key) -> str:
                 _keys.clear()
             text = _keys[key] = text + ":"
         return text
-    if kind is bool:
-        return "true:" if key else "false:"
-    if kind is int:
-        return f"{key}:"
-    if key is None:
-        return "null:"
-    if kind is float:
-        return _float(key) + ":"
+    if kind in (bool, int, float) or key is None:
+        return _scalar(key)[:-1] + ":"  # a plain scalar key reads as what it wrote as a value
     raise Unsupported(f"key of type {kind.__name__}")
 
 
