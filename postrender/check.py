@@ -15,7 +15,7 @@ from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError
 from postrender.overlaydir import OverlayDir
-from postrender.placement import policy as placement_policy
+from postrender.placement.policy import Policy
 
 CHECK_FILE = "check.yaml"
 
@@ -137,19 +137,18 @@ def has_placement(spec: dict) -> bool:
     return bool(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
 
 
-def load(overlay_dir: OverlayDir | None) -> CheckStage:
+def load(overlay_dir: OverlayDir | None, policy: Policy | None = None) -> CheckStage:
+    """The check stage; `policy` is the region's placement policy, already loaded
+    by the placement stage, when the region has one."""
     registries: tuple[str, ...] = ()
     source = None
-    dedicated: tuple[str, ...] = ()
     if overlay_dir is not None:
         path = overlay_dir.file(CHECK_FILE)
         if path is not None:
             source = overlay_dir.display(path)
             registries = _registries(yamlio.load_file(overlay_dir.read_text(path), file=source),
                                      source)
-        policy = placement_policy.load(overlay_dir)
-        if policy is not None:
-            dedicated = tuple(s.name for s in policy.dedicated_species())
+    dedicated = tuple(s.name for s in policy.dedicated_species()) if policy else ()
     return CheckStage(registries, dedicated, source)
 
 

@@ -135,3 +135,12 @@ def test_third_party_findings_are_pinned(fixture):
     strict = [f for f in diagnostics.findings if f.strict]
     assert (len(strict), len(diagnostics.findings) - len(strict)) == THIRD_PARTY_FINDINGS[fixture.stem]
     assert all("is not from the region's registries" in f.message for f in strict)
+
+
+def test_check_takes_the_dedicated_species_from_the_regions_placement_policy(tmp_path):
+    (tmp_path / "placement.yaml").write_text(
+        "species:\n  hypervisor:\n    nodeLabels: {species: hypervisor}\n"
+        "    taint: {key: species, value: hypervisor, effect: NoSchedule}\n")
+    result = postrender(yaml.safe_dump(deployment(container())), "--check", "--overlay", str(tmp_path))
+    assert result.returncode == 5, result.stderr
+    assert b"no placement decision" in result.stderr and b"species hypervisor" in result.stderr
