@@ -20,7 +20,6 @@ except AttributeError:  # PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
     _BaseDumper = yaml.SafeDumper
 
-WITH_LIBYAML = _BaseLoader is not yaml.SafeLoader
 
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 STR = "tag:yaml.org,2002:str"
