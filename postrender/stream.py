@@ -20,8 +20,12 @@ STDIN = "<stdin>"
 
 # '---' or '...' at column 0, alone or followed by a space: YAML forbids these
 # at column 0 inside any scalar, so they always delimit documents. '%' starts a
-# directive, which belongs to the document after it.
-_MARKER = re.compile(r"^(?:(---|\.\.\.)(?:[ \t][^\n]*)?|%[^\n]*)$\n?", re.M)
+# directive, which belongs to the document after it. The pattern starts with the
+# line break before the marker: a literal first character lets the regex engine
+# skip to candidates instead of trying every position of a multi-megabyte stream.
+_MARKER_LINE = r"(?:(---|\.\.\.)(?:[ \t][^\n]*)?|%[^\n]*)(?=\n|\Z)"
+_MARKER = re.compile("\n" + _MARKER_LINE)
+_FIRST_MARKER = re.compile(_MARKER_LINE)
 _SOURCE = re.compile(r"^# Source: (.+)$", re.M)
 _FILENAME = re.compile(r"^\s*" + re.escape(HELM4_FILENAME) + r":\s*['\"]?([^'\"\n]+)", re.M)
 # An anchor is needed for any alias; most documents have none and skip the bound check.
@@ -44,25 +48,39 @@ def decode(data: bytes) -> str:
     return text
 
 
+def _markers(text: str):
+    """(start, end, '---' | '...' | None for a directive) for each marker line.
+
+    `end` includes the line break after the marker.
+    """
+    match = _FIRST_MARKER.match(text)
+    if match:
+        yield 0, _line_end(text, match.end()), match.group(1)
+    for match in _MARKER.finditer(text):
+        yield match.start() + 1, _line_end(text, match.end()), match.group(1)
+
+
+def _line_end(text: str, end: int) -> int:
+    return end + 1 if text.startswith("\n", end) else end
+
+
 def _chunks(text: str):
     """Yield (start line, text) for each document, markers included."""
     start = 0
     line = 1
     pending_directive = False
-    for match in _MARKER.finditer(text):
-        kind = match.group(1)
+    for marker_start, marker_end, kind in _markers(text):
         if kind == "...":
             # The end marker closes the current document; the text after it is a new one.
-            end = match.end()
-            yield line, text[start:end]
-            line += text.count("\n", start, end)
-            start = end
+            yield line, text[start:marker_end]
+            line += text.count("\n", start, marker_end)
+            start = marker_end
             pending_directive = False
             continue
-        if match.start() > start and not pending_directive:
-            yield line, text[start:match.start()]
-            line += text.count("\n", start, match.start())
-            start = match.start()
+        if marker_start > start and not pending_directive:
+            yield line, text[start:marker_start]
+            line += text.count("\n", start, marker_start)
+            start = marker_start
         pending_directive = kind is None
     if start < len(text):
         yield line, text[start:]
@@ -70,15 +88,18 @@ def _chunks(text: str):
 
 def _header(body: str) -> str:
     """The comment and blank lines before the first content line of a document."""
-    lines = body.splitlines(keepends=True)
     kept = []
-    for ln in lines:
-        if ln.startswith(("---", "%")):
+    position = 0
+    while position < len(body):
+        end = body.find("\n", position) + 1 or len(body)
+        line = body[position:end]
+        position = end
+        if line.startswith(("---", "%")):
             continue
-        if ln.strip() == "" or ln.lstrip().startswith("#"):
-            kept.append(ln)
-            continue
-        break
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith("#"):
+            break
+        kept.append(line)
     return "".join(kept)
 
 

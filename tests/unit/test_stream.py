@@ -138,6 +138,26 @@ def test_document_end_markers_and_marker_lines_with_content():
     assert [d["metadata"]["name"] for d in yaml.safe_load_all(out)] == ["a", "b"]
 
 
+def cm(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+@pytest.mark.parametrize("text", [
+    "---\n---\n" + cm("a") + "---\n---\n" + cm("b"),
+    cm("a") + "...\n---\n" + cm("b") + "...\n",
+    cm("a") + "--- # a comment\n" + cm("b") + "---",
+    "%YAML 1.1\n---\n" + cm("a") + "...\n%YAML 1.1\n--- \n" + cm("b"),
+    cm("a") + "----: x\n...x: y\n---\n" + cm("b"),
+    cm("a") + "---\t\n" + cm("b") + "\n\n",
+], ids=["repeated", "end-markers", "comment", "directives", "four-dashes", "tab"])
+def test_documents_split_where_libyaml_splits_them(text):
+    expected = [obj for obj in yaml.load_all(text, Loader=yaml.CSafeLoader) if obj]
+    docs = stream.parse(text)
+    assert [d.obj for d in docs] == expected
+    for doc in docs:  # each document's text starts on the line of its own marker or body
+        assert doc.text in text
+
+
 def test_marker_inside_block_scalar_text_is_not_a_split():
     text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
             "  x: |\n    ---\n    not a document\n")
