@@ -14,10 +14,13 @@ import sys
 import traceback
 from pathlib import Path
 
-from postrender import __version__, pipeline, stream
+from postrender import __version__, stream
 from postrender.diagnostics import LOG_ENV, Channel, Diagnostics, log_path
 from postrender.errors import ConfigError, ExitCode, PostRenderError, UsageError
 from postrender.overlaydir import OverlayDir
+
+JOBS_ENV = "OSH_POSTRENDER_JOBS"
+DEFAULT_MAX_JOBS = 4
 
 USAGE = """
   osh-postrender [--region NAME | --overlay DIR] [--root DIR] [--check] < manifests
@@ -38,6 +41,8 @@ environment:
   OSH_ROOT          default for --root (then $HELM_PLUGIN_DIR, then the cwd)
   {LOG_ENV}  log file for warnings and errors
                     (default: $XDG_STATE_HOME/osh-postrender/osh-postrender.log)
+  {JOBS_ENV}  processes that parse a stream of 1 MB or more
+                    (default: the CPUs available, at most {DEFAULT_MAX_JOBS}; 1: no child process)
 
 exit codes:
   0 success   1 internal error   2 usage error   3 input error (the manifests)
@@ -50,6 +55,19 @@ examples:
   helm template r charts/europe-example-region --post-renderer osh-postrender \\
       --post-renderer-args=--region=europe-example-region
   osh-postrender --region europe-example-region --check < manifests.yaml"""
+
+
+def parse_jobs() -> int:
+    value = os.environ.get(JOBS_ENV, "").strip()
+    if not value:
+        try:
+            available = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            available = os.cpu_count() or 1
+        return min(available, DEFAULT_MAX_JOBS)
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"{JOBS_ENV}={value!r}: give a number of processes, 1 or more")
+    return int(value)
 
 
 # Each module has register(subparsers): it adds a subparser whose `command`
@@ -120,16 +138,23 @@ def render(args: argparse.Namespace, channel: Channel) -> list[str]:
         raise UsageError("reads the manifests on stdin; pipe helm's output into it "
                          "or use it as --post-renderer")
     overlay = overlay_dir(args)
-    stages = pipeline.build(overlay, check_policy=args.check)
+    jobs = parse_jobs()
     text = stream.decode(sys.stdin.buffer.read())
-    # The parsed stream lives until exit: build it without the cyclic collector
-    # and freeze it, so later collections do not rescan it (linear at 10k docs).
-    gc.disable()
-    try:
-        documents = stream.parse(text)
+    with stream.Parsing(text, jobs=jobs) as parsing:
         del text  # the documents keep their own slices of it
-    finally:
-        gc.enable()
+        # Loading the stages imports most of this package and reads the
+        # overlay: done while child processes parse a large stream's tail.
+        # A configuration error still wins over an error in the manifests.
+        from postrender import pipeline
+        stages = pipeline.build(overlay, check_policy=args.check)
+        # The parsed stream lives until exit: build it without the cyclic
+        # collector and freeze it, so later collections do not rescan it
+        # (linear at 10k docs).
+        gc.disable()
+        try:
+            documents = parsing.documents()
+        finally:
+            gc.enable()
     gc.freeze()
     diagnostics = Diagnostics(check=args.check)
     documents = pipeline.run(stages, documents, diagnostics)

@@ -22,12 +22,37 @@ class Unsupported(Exception):
     """The object holds something this emitter does not write (the caller uses PyYAML)."""
 
 
+class _Pattern:
+    """A regex over text, compiled in two builds: for ASCII-only text (nearly
+    every Kubernetes string) without the Unicode ranges, which alone would
+    take milliseconds of every run to compile, and the full one on first use.
+    `build(non_ascii)` gives the pattern with the non-ASCII ranges it is handed."""
+
+    def __init__(self, build):
+        self._build = build
+        self._ascii = re.compile(build(""))
+        self._full = None
+
+    def _for(self, text: str) -> re.Pattern:
+        if text.isascii():
+            return self._ascii
+        if self._full is None:
+            self._full = re.compile(self._build(_NON_ASCII))
+        return self._full
+
+    def match(self, text: str):
+        return self._for(text).match(text)
+
+    def search(self, text: str):
+        return self._for(text).search(text)
+
+
 # Characters YAML lets stand raw in a scalar on one line, minus the tab (PyYAML
 # treats it as special) and everything PyYAML 1.1 reads as a line break
 # (\x85, \u2028, \u2029) or strips as a byte order mark (\ufeff).
 _NON_ASCII = "\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
-_PRINTABLE = "\x20-\x7e" + _NON_ASCII
-_QUOTE_DOUBLE = re.compile(f"[^{_PRINTABLE}]")
+_ASCII_PRINTABLE = "\x20-\x7e"
+_QUOTE_DOUBLE = _Pattern(lambda non_ascii: f"[^{_ASCII_PRINTABLE}{non_ascii}]")
 
 
 def _ascii_except(excluded: str) -> str:
@@ -38,15 +63,15 @@ def _ascii_except(excluded: str) -> str:
 # non-space follows, as in `--config-file=x`), no ': ' or ' #' inside, no
 # leading or trailing space, no document marker. Whether the text then reads
 # as a string is the resolver's question, asked separately.
-_FIRST = _ascii_except(" #,[]{}&*!|>'\"%@`?:-") + _NON_ASCII
-_MIDDLE = _ascii_except(":") + _NON_ASCII
-_PLAIN = re.compile(
-    rf"(?!---|\.\.\.)(?:[{_FIRST}]|-(?=[{_MIDDLE}]))"
-    rf"(?:[{_MIDDLE}]|:(?! |\Z)| +(?=[^ #]))*\Z")
+_FIRST = _ascii_except(" #,[]{}&*!|>'\"%@`?:-")
+_MIDDLE = _ascii_except(":")
+_PLAIN = _Pattern(lambda non_ascii: (
+    rf"(?!---|\.\.\.)(?:[{_FIRST}{non_ascii}]|-(?=[{_MIDDLE}{non_ascii}]))"
+    rf"(?:[{_MIDDLE}{non_ascii}]|:(?! |\Z)| +(?=[^ #]))*\Z"))
 
 # A literal block scalar may also hold tabs; trailing whitespace on a line is
 # refused (as PyYAML does) because editors and linters strip it silently.
-_NOT_BLOCK = re.compile(f"[^\n\t{_PRINTABLE}]|[ \t](?:\n|\\Z)")
+_NOT_BLOCK = _Pattern(lambda non_ascii: f"[^\n\t{_ASCII_PRINTABLE}{non_ascii}]|[ \t](?:\n|\\Z)")
 
 # Characters JSON leaves raw that YAML's double-quoted style must escape.
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")

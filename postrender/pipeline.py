@@ -42,7 +42,7 @@ def build(overlay_dir: OverlayDir | None, *, check_policy: bool = False) -> list
             if stage is not None:
                 stages.append(stage)
     if check_policy:
-        placed = next((s for s in stages if isinstance(s, placement.PlacementStage)), None)
+        placed = next((s for s in stages if s.name == "placement"), None)
         stages.append(check.load(overlay_dir, placed.policy if placed else None))
     return stages
 

@@ -7,12 +7,14 @@ that what goes in comes out, in order, with Helm's bookkeeping intact.
 """
 from __future__ import annotations
 
+import gc
+import os
 import re
 
 import yaml
 from yaml.nodes import MappingNode, SequenceNode
 
-from postrender import yamlio
+from postrender import forked, yamlio
 from postrender.document import HELM4_FILENAME, Document
 from postrender.errors import InputError
 
@@ -183,23 +185,100 @@ def _type_name(value) -> str:
             bool: "boolean"}.get(type(value), type(value).__name__)
 
 
-def parse(text: str) -> list[Document]:
+# Below this size a stream is parsed in one process: a child's fork and its
+# pickled result would cost more than they save.
+PARALLEL_MIN_BYTES = 1 << 20
+# How much of the parsing the main process keeps, against 1 for each child: it
+# also loads the stages meanwhile (see `Parsing`).
+MAIN_SHARE = 2 / 3
+
+
+class Parsing:
+    """The stream being parsed, by up to `jobs` processes.
+
+    Children start parsing the tail of a large stream at once; the caller may
+    do other work in the `with` block (the command line loads the overlay)
+    before `documents()` parses the head here and joins the children's parts.
+    A child that fails for any reason leaves its part to this process, so an
+    error is raised here, and worded exactly as in a one-process parse.
+    """
+
+    def __init__(self, text: str, *, jobs: int = 1):
+        self.chunks = list(_chunks(text))
+        if jobs < 2 or len(text) < PARALLEL_MIN_BYTES or len(self.chunks) < jobs \
+                or not hasattr(os, "fork"):
+            jobs = 1
+        bounds = _split(self.chunks, jobs)
+        # (first chunk, end chunk, the child parsing them or None for this process)
+        self.parts: list[tuple[int, int, forked.Child | None]] = [(*bounds[0], None)]
+        for start, end in bounds[1:]:
+            part = self.chunks[start:end]
+            self.parts.append((start, end, forked.Child(lambda part=part: _parse_part(part))))
+
+    def documents(self) -> list[Document]:
+        """All objects of the stream in order. Empty and comment-only documents are dropped."""
+        documents: list[Document] = []
+        for start, end, child in self.parts:
+            objects = child.result() if child is not None else None
+            for position in range(start, end):
+                first_line, chunk = self.chunks[position]
+                index = len(documents)
+                obj = objects[position - start] if objects is not None \
+                    else _parse(chunk, first_line, index)
+                if obj is None:
+                    continue  # nothing but comments or whitespace: Helm 4 would reject it as output
+                _require_object(obj, index, chunk, first_line)
+                header = _header(chunk)
+                source = _SOURCE.search(header)
+                source = source.group(1).strip() if source else None
+                documents.append(Document(obj, index=index, text=chunk, header=header,
+                                          source=source))
+        if not documents:
+            raise InputError("no manifests on stdin (Helm 4 rejects an empty result)", file=STDIN)
+        return documents
+
+    def close(self) -> None:
+        for _, _, child in self.parts:
+            if child is not None:
+                child.close()
+
+    def __enter__(self) -> Parsing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _split(chunks: list[tuple[int, str]], jobs: int) -> list[tuple[int, int]]:
+    """(start, end) chunk ranges, the first for this process, sized by text length."""
+    if jobs == 1:
+        return [(0, len(chunks))]
+    total = sum(len(chunk) for _, chunk in chunks)
+    shares = [MAIN_SHARE] + [1.0] * (jobs - 1)
+    targets, reached = [], 0.0
+    for share in shares[:-1]:
+        reached += share / sum(shares)
+        targets.append(reached * total)
+    bounds, start, size = [], 0, 0
+    for position, (_, chunk) in enumerate(chunks):
+        if len(bounds) < len(targets) and size >= targets[len(bounds)]:
+            bounds.append((start, position))
+            start = position
+        size += len(chunk)
+    bounds.append((start, len(chunks)))
+    return bounds
+
+
+def _parse_part(part: list[tuple[int, str]]) -> list:
+    """A child's work: the objects of its chunks (None for an empty one)."""
+    gc.disable()  # the child exits right after: collecting would be wasted time
+    return [_parse(chunk, first_line, 0) for first_line, chunk in part]
+
+
+def parse(text: str, *, jobs: int = 1) -> list[Document]:
     """All objects of the stream in order. Empty and comment-only documents are dropped."""
-    documents = []
-    index = 0
-    for first_line, chunk in _chunks(text):
-        obj = _parse(chunk, first_line, index)
-        if obj is None:
-            continue  # nothing but comments or whitespace: Helm 4 would reject it as output
-        header = _header(chunk)
-        source = _SOURCE.search(header)
-        source = source.group(1).strip() if source else None
-        _require_object(obj, index, chunk, first_line)
-        documents.append(Document(obj, index=index, text=chunk, header=header, source=source))
-        index += 1
-    if not documents:
-        raise InputError("no manifests on stdin (Helm 4 rejects an empty result)", file=STDIN)
-    return documents
+    with Parsing(text, jobs=jobs) as parsing:
+        return parsing.documents()
 
 
 def emit(documents: list[Document]) -> str:

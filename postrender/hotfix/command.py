@@ -12,8 +12,6 @@ from pathlib import Path
 
 from postrender import cli
 from postrender.errors import ConfigError, ExitCode, UsageError
-from postrender.hotfix import catalog as catalog_module
-from postrender.hotfix import verify
 
 HELP = """\
 Judge every hot-fix patch of the region against a site-packages tree, as the
@@ -62,6 +60,10 @@ def _missing_action(parser):
 
 
 def verify_command(args: argparse.Namespace, channel) -> tuple[str, int]:
+    # Imported here: the command line registers this command on every run.
+    from postrender.hotfix import catalog as catalog_module
+    from postrender.hotfix import verify
+
     overlay = cli.overlay_dir(args)
     if overlay is None:
         raise UsageError("patches verify: name the region (--region or $OSH_REGION) or --overlay")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from postrender import podtemplate, stream
 from postrender.errors import ExitCode, UsageError
-from postrender.placement import inventory, scheduler
+from postrender.placement import scheduler
 
 HELP = "report the nodes each workload may be scheduled on"
 DESCRIPTION = """\
@@ -59,6 +59,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace, channel) -> tuple[str, int]:
+    from postrender.placement import inventory  # here: it reads YAML, registering does not
+
     try:
         data = args.nodes.read_bytes()
     except OSError as err:

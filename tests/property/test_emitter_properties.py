@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -114,3 +115,15 @@ def test_emitted_text_is_stable_through_a_second_round(obj):
     # Helm renders again and again: a second round must not drift.
     text = emitter.emit(obj)
     assert emitter.emit(yaml.load(text, Loader=yamlio.Loader)) == text
+
+
+ASCII_TEXT = st.one_of(TRICKY, st.text(st.characters(max_codepoint=0x7f), max_size=24))
+
+
+@given(ASCII_TEXT)
+@settings(max_examples=300)
+def test_ascii_builds_of_the_patterns_decide_ascii_text_as_the_full_builds(text):
+    for pattern in (emitter._PLAIN, emitter._QUOTE_DOUBLE, emitter._NOT_BLOCK):
+        full = re.compile(pattern._build(emitter._NON_ASCII))
+        assert bool(pattern.match(text)) == bool(full.match(text))
+        assert bool(pattern.search(text)) == bool(full.search(text))

@@ -21,7 +21,8 @@ def test_help_documents_every_option_and_the_log_file():
     result = postrender("", "--help")
     assert result.returncode == 0
     for word in ("--region", "--overlay", "--root", "--check", "--version", "OSH_REGION",
-                 "OSH_ROOT", "HELM_PLUGIN_DIR", "OSH_POSTRENDER_LOG", "exit codes"):
+                 "OSH_ROOT", "HELM_PLUGIN_DIR", "OSH_POSTRENDER_LOG", "OSH_POSTRENDER_JOBS",
+                 "exit codes"):
         assert word in result.stdout.decode(), word
 
 
@@ -50,6 +51,21 @@ def test_usage_errors_exit_2_with_nothing_on_stdout(args):
     assert result.returncode == 2
     assert result.stdout == b""
     assert b"osh-postrender: error:" in result.stderr
+
+
+def test_stream_of_megabytes_gives_the_same_output_with_one_or_more_processes():
+    data = b"---\n".join(path.read_bytes() for path in THIRD_PARTY * 3)
+    assert len(data) > (1 << 20)  # large enough for child processes
+    outputs = {jobs: postrender(data, env={"OSH_POSTRENDER_JOBS": jobs}) for jobs in "123"}
+    assert all(result.returncode == 0 for result in outputs.values())
+    assert outputs["1"].stdout == outputs["2"].stdout == outputs["3"].stdout == data
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_bad_jobs_setting_is_a_usage_error(value):
+    result = postrender(STREAM, env={"OSH_POSTRENDER_JOBS": value})
+    assert result.returncode == 2 and result.stdout == b""
+    assert b"OSH_POSTRENDER_JOBS" in result.stderr
 
 
 def test_input_error_exits_3_with_nothing_on_stdout():
