@@ -57,7 +57,7 @@ examples:
   osh-postrender --region europe-example-region --check < manifests.yaml"""
 
 
-def parse_jobs() -> int:
+def process_count() -> int:
     value = os.environ.get(JOBS_ENV, "").strip()
     if not value:
         try:
@@ -138,7 +138,7 @@ def render(args: argparse.Namespace, channel: Channel) -> list[str]:
         raise UsageError("reads the manifests on stdin; pipe helm's output into it "
                          "or use it as --post-renderer")
     overlay = overlay_dir(args)
-    jobs = parse_jobs()
+    jobs = process_count()
     text = stream.decode(sys.stdin.buffer.read())
     with stream.Parsing(text, jobs=jobs) as parsing:
         del text  # the documents keep their own slices of it

@@ -209,7 +209,7 @@ class Parsing:
         if jobs < 2 or len(text) < PARALLEL_MIN_BYTES or len(self.chunks) < jobs \
                 or not hasattr(os, "fork"):
             jobs = 1
-        bounds = _split(self.chunks, jobs)
+        bounds = _split([len(chunk) for _, chunk in self.chunks], jobs, MAIN_WORK_BYTES)
         # (first chunk, end chunk, the child parsing them or None for this process)
         self.parts: list[tuple[int, int, forked.Child | None]] = [(*bounds[0], None)]
         for start, end in bounds[1:]:
@@ -250,22 +250,21 @@ class Parsing:
         self.close()
 
 
-def _split(chunks: list[tuple[int, str]], jobs: int) -> list[tuple[int, int]]:
-    """(start, end) chunk ranges, the first for this process, sized by text length.
+def _split(sizes: list[int], jobs: int, main_work: int = 0) -> list[tuple[int, int]]:
+    """(start, end) ranges of items for `jobs` processes, the first for this one.
 
-    Every process gets the same amount of work: the children text alone, this
-    process less text and its other work.
+    Every process gets the same amount of work, by size: this one `main_work`
+    less than the others, for what else it does meanwhile.
     """
-    total = sum(len(chunk) for _, chunk in chunks)
-    each = (total + MAIN_WORK_BYTES) / jobs
-    ends = [max(0.0, each - MAIN_WORK_BYTES) + each * i for i in range(jobs - 1)]
-    bounds, start, size = [], 0, 0
-    for position, (_, chunk) in enumerate(chunks):
-        if len(bounds) < len(ends) and size >= ends[len(bounds)] and position > start:
+    each = (sum(sizes) + main_work) / jobs
+    ends = [max(0.0, each - main_work) + each * i for i in range(jobs - 1)]
+    bounds, start, reached = [], 0, 0
+    for position, size in enumerate(sizes):
+        if len(bounds) < len(ends) and reached >= ends[len(bounds)] and position > start:
             bounds.append((start, position))
             start = position
-        size += len(chunk)
-    bounds.append((start, len(chunks)))
+        reached += size
+    bounds.append((start, len(sizes)))
     return bounds
 
 

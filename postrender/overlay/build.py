@@ -12,7 +12,6 @@ import copy
 import re
 from dataclasses import dataclass
 
-import jsonpatch
 import yaml
 
 from postrender.diagnostics import Diagnostics
@@ -395,6 +394,8 @@ class Build:
             if kind != "json":
                 raise self.error("patchesJson6902 needs a list of JSON 6902 operations",
                                  patch.where)
+        import jsonpatch  # only JSON 6902 patches need it: start-up time counts
+
         self._check_operations(patch, body)
         selected = self._select(patch)
         for position in selected:

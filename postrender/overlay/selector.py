@@ -164,6 +164,7 @@ class ResourceIndex:
         self.by_kind: dict[str, set[int]] = defaultdict(set)
         self.by_name: dict[str, set[int]] = defaultdict(set)
         self.by_label: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self._tables = {"kind": self.by_kind, "name": self.by_name, "label": self.by_label}
         self._keys: list[tuple] = []
         for position, obj in enumerate(self.objects):
             meta = obj.get("metadata") or {}
@@ -184,11 +185,9 @@ class ResourceIndex:
     def _add(self, position: int) -> None:
         keys = self._entries(position)
         self._keys[position] = keys
+        tables = self._tables
         for table, key in keys:
-            self._table(table)[key].add(position)
-
-    def _table(self, table: str) -> dict:
-        return {"kind": self.by_kind, "name": self.by_name, "label": self.by_label}[table]
+            tables[table][key].add(position)
 
     def append(self, obj: dict) -> int:
         position = len(self.objects)
@@ -201,8 +200,9 @@ class ResourceIndex:
 
     def update(self, position: int, obj: dict | None) -> None:
         """Replace (or with None, delete) the object at a position and re-index it."""
+        tables = self._tables
         for table, key in self._keys[position]:
-            self._table(table)[key].discard(position)
+            tables[table][key].discard(position)
         self.objects[position] = obj
         self._add(position)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -31,7 +31,9 @@ class PatchFailure(Exception):
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    text = resources.files("postrender").joinpath("data/patch_schema.json").read_text()
+    # A path beside this package, not importlib.resources: that module alone
+    # imports tempfile, shutil and the compressors, milliseconds of every run.
+    text = (Path(__file__).resolve().parent.parent / "data" / "patch_schema.json").read_text()
     return json.loads(text)
 
 
