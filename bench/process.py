@@ -1,6 +1,8 @@
 """Timing one command as a fresh process: wall time and peak RSS, the same way in every benchmark."""
 from __future__ import annotations
 
+import compileall
+import functools
 import os
 import subprocess
 import tempfile
@@ -10,12 +12,21 @@ from pathlib import Path
 from bench.streams import ROOT
 
 
+@functools.cache
+def _compile_package() -> None:
+    """Bytecode for the package, as an install or tools/setup writes it: where
+    PYTHONDONTWRITEBYTECODE is set, each timed run would otherwise compile
+    every module from source."""
+    compileall.compile_dir(ROOT / "postrender", quiet=1)
+
+
 def run(argv: list[str], *, stdin: Path | None = None, env: dict | None = None,
         timeout: float | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one run; TimeoutError past `timeout`.
 
     stdout is discarded; stderr is kept aside and shown only if the run fails.
     """
+    _compile_package()
     with open(stdin or os.devnull, "rb") as source, tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdin=source, stdout=subprocess.DEVNULL, stderr=errors,

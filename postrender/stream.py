@@ -188,10 +188,11 @@ def _type_name(value) -> str:
 # Below this size a stream is parsed in one process: a child's fork and its
 # pickled result would cost more than they save.
 PARALLEL_MIN_BYTES = 1 << 20
-# The main process loads the stages while children parse (see `Parsing`), and
-# unpickles their results: about as long as parsing this much text, which is
-# taken off its share. Measured with bench/bench_region.py at N=100 and 1,000.
-MAIN_WORK_BYTES = 500_000
+# The main process loads the stages while children parse (see `Parsing`) and
+# unpickles their results; a child starts late and parses a little slower. On
+# balance the main process has this much text less to parse than a child
+# (tuned with bench/bench_region.py at N=100 and 1,000).
+MAIN_WORK_BYTES = 250_000
 
 
 class Parsing:
