@@ -1,9 +1,10 @@
 """Split, parse and emit the multi-document manifest stream Helm writes.
 
 The stream is cut at document markers, each document is parsed on its own
-(libyaml), and the emitter writes a document's original text back unless a
-stage touched it. Nothing here decides what to change: it only guarantees
-that what goes in comes out, in order, with Helm's bookkeeping intact.
+(libyaml; a large stream's tail by forked children, see `Parsing`), and the
+emitter writes a document's original text back unless a stage touched it.
+Nothing here decides what to change: it only guarantees that what goes in
+comes out, in order, with Helm's bookkeeping intact.
 """
 from __future__ import annotations
 
@@ -251,7 +252,7 @@ class Parsing:
         self.close()
 
 
-def _split(sizes: list[int], jobs: int, main_work: int = 0) -> list[tuple[int, int]]:
+def _split(sizes: list[int], jobs: int, main_work: int) -> list[tuple[int, int]]:
     """(start, end) ranges of items for `jobs` processes, the first for this one.
 
     Every process gets the same amount of work, by size: this one `main_work`
