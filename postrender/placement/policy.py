@@ -84,14 +84,15 @@ class Rule:
         return f"{self.file}: {self.field}{named}"
 
     def matches(self, kind: str, name: str, namespace: str, labels: dict) -> bool:
+        # Cheapest first: most rules select by labels, which rule out most workloads.
         if self.kinds is not None and kind not in self.kinds:
+            return False
+        if self.labels is not None and not self.labels.matches(labels):
             return False
         if self.names is not None and not any(fnmatch.fnmatchcase(name, g) for g in self.names):
             return False
-        if self.namespaces is not None and not any(
-                fnmatch.fnmatchcase(namespace, g) for g in self.namespaces):
-            return False
-        return self.labels is None or self.labels.matches(labels)
+        return self.namespaces is None or any(
+            fnmatch.fnmatchcase(namespace, g) for g in self.namespaces)
 
 
 @dataclass

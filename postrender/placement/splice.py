@@ -47,7 +47,7 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
             return None
         indent = len(child.group(1))
         start, end = child.start() + 1, e
-    keys = _keys(text, start, end, indent, levels[len(path)])
+    keys = _keys(text, start, end, indent, levels[len(path)], changes)
     if keys is None:
         return None
 
@@ -88,7 +88,10 @@ _LINE_AT: dict[int, re.Pattern] = {}
 
 
 def _body(text: str) -> tuple[int | None, int]:
-    """The content of the document: after '---' and comments, before '...'."""
+    """The content of the document: after '---' and comments, before '...'.
+
+    `text` is one document of the stream, so an end marker can only be its last line.
+    """
     pos = 0
     while True:
         match = _CONTENT.search(text, pos)
@@ -104,7 +107,8 @@ def _body(text: str) -> tuple[int | None, int]:
             return None, 0  # content or a tag on the marker line
         pos = line_end
     start = match.start() + 1
-    marker = _MARKER.search(text, start - 1)
+    last_line = text.rfind("\n", start - 1, len(text) - 1)
+    marker = _MARKER.match(text, last_line) if last_line >= start - 1 else None
     return start, marker.start() + 1 if marker else len(text)
 
 
@@ -144,8 +148,9 @@ def _find_key(text: str, a: int, b: int, indent: int, key: str) -> tuple[int, in
     return -1, -1
 
 
-def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
-    """key -> (start, end, after the colon) of a block mapping whose keys sit at `indent`.
+def _keys(text: str, a: int, b: int, indent: int, parsed, wanted) -> dict | None:
+    """key -> (start, end, after the colon) of the `wanted` keys of a block mapping
+    whose keys sit at `indent`; a wanted key the mapping lacks is left out.
 
     None unless every line at that indent is a plain key or belongs to the
     previous key (a '- ' item), and the keys found are exactly the parsed ones.
@@ -156,28 +161,33 @@ def _keys(text: str, a: int, b: int, indent: int, parsed) -> dict | None:
     pattern = _LINE_AT.get(indent)
     if pattern is None:
         # One match per content line at this indent: a '- ' item (group 1), a
-        # plain, single- or double-quoted key (groups 2-4), or anything else (5).
+        # plain, single- or double-quoted key (groups 2-4, quotes kept so that
+        # an empty key is told from no key), or anything else (group 5).
         pattern = _LINE_AT[indent] = re.compile(
             rf"""\n {{{indent}}}(?=[^ \n#])(?:(-)(?=[ \n])"""
-            r"""|(?:([A-Za-z_][A-Za-z0-9_.\-/]*)|'([^'\n]*)'|"([^"\\\n]*)"):(?=[ \n]|$)|())""")
-    found: dict[str, list[int]] = {}
-    last = None
-    for match in pattern.finditer(text, a - 1, b):
-        group = match.lastindex
-        if group == 1:
-            if last is None:
-                return None
-            continue
-        if group == 5:
+            r"""|(?:([A-Za-z_][A-Za-z0-9_.\-/]*)|('[^'\n]*')|("[^"\\\n]*")):(?=[ \n]|$)|(.))""")
+    # findall, not finditer: the lines are only checked here, so no match
+    # objects are needed, and a pod spec has a few dozen such lines.
+    names: list[str] = []  # in text order
+    for item, plain, single, double, other in pattern.findall(text, a - 1, b):
+        if other or (item and not names):
             return None
-        name = match.group(group)
-        if name in found:
-            return None
-        line = match.start() + 1
-        if last is not None:
-            found[last][1] = line
-        last = name
-        found[last] = [line, b, match.end()]
-    if len(found) != len(parsed) or any(k not in parsed for k in found):
+        if not item:
+            names.append(plain or (single or double)[1:-1])
+    if len(names) != len(parsed) or len(set(names)) != len(names) \
+            or any(k not in parsed for k in names):
         return None
-    return {k: tuple(v) for k, v in found.items()}
+    found = {}
+    for key in wanted:
+        if key not in parsed:
+            continue
+        pos, after = _find_key(text, a - 1, b, indent, key)
+        following = names.index(key) + 1
+        end = b
+        if following < len(names):
+            end, _ = _find_key(text, after, b, indent, names[following])
+            end += 1
+        if pos < 0 or end <= 0:
+            return None
+        found[key] = (pos + 1, end, after)
+    return found

@@ -46,10 +46,9 @@ class PlacementStage:
         return documents
 
 
-def _labels(doc: Document) -> dict:
+def _labels(doc: Document, template_metadata: dict) -> dict:
     """The workload's labels, overlaid by its pod template's (the pods are what is placed)."""
-    meta = podtemplate.template_metadata(doc.obj) or {}
-    template_labels = meta.get("labels") or {}
+    template_labels = template_metadata.get("labels") or {}
     return {**doc.labels, **template_labels} if template_labels else doc.labels
 
 
@@ -78,8 +77,8 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
     except ValueError as err:
         raise InputError(str(err), **where) from None
 
-    matched = [r for r in policy.rules
-               if r.matches(kind, doc.name, doc.namespace or "", _labels(doc))]
+    name, namespace, labels = doc.name, doc.namespace or "", _labels(doc, meta)
+    matched = [r for r in policy.rules if r.matches(kind, name, namespace, labels)]
     used.update(r.name for r in matched)
     decision = decisions.decide(policy, matched, where)
     _merge(policy, decision, doc, work, spec_path, where)
