@@ -140,33 +140,32 @@ def render(args: argparse.Namespace, channel: Channel) -> list[str]:
     overlay = overlay_dir(args)
     jobs = process_count()
     text = stream.decode(sys.stdin.buffer.read())
-    with stream.Parsing(text, jobs=jobs) as parsing:
-        del text  # the documents keep their own slices of it
-        # Loading the stages imports most of this package and reads the
-        # overlay: done while child processes parse a large stream's tail.
-        # A configuration error still wins over an error in the manifests.
-        from postrender import pipeline
-        stages = pipeline.build(overlay, check_policy=args.check)
-        # The parsed stream lives until exit: build it without the cyclic
-        # collector and freeze it, so later collections do not rescan it
-        # (linear at 10k docs).
-        gc.disable()
-        try:
+    # The cyclic collector stays off until the output is ready: the objects
+    # built here are trees, so collections would only rescan the stream
+    # (linear at 10k docs) and free nothing.
+    gc.disable()
+    try:
+        with stream.Parsing(text, jobs=jobs) as parsing:
+            del text  # the documents keep their own slices of it
+            # Loading the stages imports most of this package and reads the
+            # overlay: done while child processes parse a large stream's tail.
+            # A configuration error still wins over an error in the manifests.
+            from postrender import pipeline
+            stages = pipeline.build(overlay, check_policy=args.check)
             documents = parsing.documents()
-        finally:
-            gc.enable()
-    gc.freeze()
-    diagnostics = Diagnostics(check=args.check)
-    documents = pipeline.run(stages, documents, diagnostics)
-    for note in diagnostics.notes:
-        channel.say(f"osh-postrender: {note}")
-    for finding in diagnostics.findings:
-        level = "error" if finding.strict and args.check else "warning"
-        channel.say(f"osh-postrender: {level}: {finding.message}")
-    failures = diagnostics.failures()
-    if failures:
-        raise CheckFailed(f"--check: {len(failures)} finding(s), listed above")
-    return stream.emit_pieces(documents)
+        diagnostics = Diagnostics(check=args.check)
+        documents = pipeline.run(stages, documents, diagnostics)
+        for note in diagnostics.notes:
+            channel.say(f"osh-postrender: {note}")
+        for finding in diagnostics.findings:
+            level = "error" if finding.strict and args.check else "warning"
+            channel.say(f"osh-postrender: {level}: {finding.message}")
+        failures = diagnostics.failures()
+        if failures:
+            raise CheckFailed(f"--check: {len(failures)} finding(s), listed above")
+        return stream.emit_pieces(documents)
+    finally:
+        gc.enable()
 
 
 class CheckFailed(PostRenderError):

@@ -9,6 +9,7 @@ anything else returns None and the caller re-serialises the document.
 """
 from __future__ import annotations
 
+import marshal
 import re
 
 from postrender import yamlio
@@ -67,12 +68,15 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
     return text[1:]
 
 
-_RENDERED: dict[tuple[str, int, str], str] = {}
+_RENDERED: dict[tuple[str, int, bytes], str] = {}
 
 
 def _render(field: str, value, indent: int) -> str:
-    # Most workloads get the same few values: dump each one once.
-    key = (field, indent, repr(value))
+    # Most workloads get the same few values: dump each one once. marshal is
+    # the cheapest exact key (it tells 1 from True and from "1", and keeps
+    # the key order the YAML will have); equal values that marshal apart only
+    # cost a second dump.
+    key = (field, indent, marshal.dumps(value))
     rendered = _RENDERED.get(key)
     if rendered is None:
         pad = " " * indent

@@ -117,11 +117,15 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
 
 def _copy(value):
     """A deep copy of parsed YAML (dicts, lists, scalars), without deepcopy's bookkeeping."""
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
+    cls = value.__class__
+    if cls is dict:
+        return {k: _copy(v) if v.__class__ in _CONTAINERS else v for k, v in value.items()}
+    if cls is list:
+        return [_copy(v) if v.__class__ in _CONTAINERS else v for v in value]
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 def child(mapping: dict, key: str, kind: type):
