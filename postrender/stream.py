@@ -189,11 +189,13 @@ def _type_name(value) -> str:
 # Below this size a stream is parsed in one process: a child's fork and its
 # pickled result would cost more than they save.
 PARALLEL_MIN_BYTES = 1 << 20
-# The main process loads the stages while children parse (see `Parsing`) and
-# unpickles their results; a child starts late and parses a little slower. On
-# balance the main process has this much text less to parse than a child
-# (tuned with bench/bench_region.py at N=100 and 1,000).
+# How the work is shared (see `_split`). The main process loads the stages
+# while children parse (see `Parsing`), worth about this much text of parsing;
+# a child parses a little slower than the main process (it interns strings,
+# pickles its result, and the main process unpickles it) by this factor.
+# Tuned with bench/bench_region.py at N=100 and bench/bench_stream.py.
 MAIN_WORK_BYTES = 250_000
+CHILD_COST = 1.15
 
 
 class Parsing:
@@ -211,7 +213,7 @@ class Parsing:
         if jobs < 2 or len(text) < PARALLEL_MIN_BYTES or len(self.chunks) < jobs \
                 or not hasattr(os, "fork"):
             jobs = 1
-        bounds = _split([len(chunk) for _, chunk in self.chunks], jobs, MAIN_WORK_BYTES)
+        bounds = _split([len(chunk) for _, chunk in self.chunks], jobs)
         # (first chunk, end chunk, the child parsing them or None for this process)
         self.parts: list[tuple[int, int, forked.Child | None]] = [(*bounds[0], None)]
         for start, end in bounds[1:]:
@@ -252,14 +254,15 @@ class Parsing:
         self.close()
 
 
-def _split(sizes: list[int], jobs: int, main_work: int) -> list[tuple[int, int]]:
+def _split(sizes: list[int], jobs: int) -> list[tuple[int, int]]:
     """(start, end) ranges of items for `jobs` processes, the first for this one.
 
-    Every process gets the same amount of work, by size: this one `main_work`
-    less than the others, for what else it does meanwhile.
+    Sized so that all finish together: each child's text, at CHILD_COST per
+    byte, matches this process's text plus its MAIN_WORK_BYTES of other work.
     """
-    each = (sum(sizes) + main_work) / jobs
-    ends = [max(0.0, each - main_work) + each * i for i in range(jobs - 1)]
+    total = sum(sizes)
+    child = (total + MAIN_WORK_BYTES) / (CHILD_COST + jobs - 1)
+    ends = [max(0.0, total - (jobs - 1) * child) + child * i for i in range(jobs - 1)]
     bounds, start, reached = [], 0, 0
     for position, size in enumerate(sizes):
         if len(bounds) < len(ends) and reached >= ends[len(bounds)] and position > start:
@@ -273,6 +276,7 @@ def _split(sizes: list[int], jobs: int, main_work: int) -> list[tuple[int, int]]
 def _parse_part(part: list[tuple[int, str]]) -> list:
     """A child's work: the objects of its chunks (None for an empty one)."""
     gc.disable()  # the child exits right after: collecting would be wasted time
+    yamlio.Loader.interning = True  # this process only: it was forked for this
     return [_parse(chunk, first_line, 0) for first_line, chunk in part]
 
 
