@@ -11,6 +11,7 @@ required node affinity added to every term (terms are ORed).
 """
 from __future__ import annotations
 
+import marshal
 
 from postrender import podtemplate
 from postrender.diagnostics import Diagnostics
@@ -37,8 +38,11 @@ class PlacementStage:
 
     def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
         used: set[str] = set()
+        # Workloads repeat in a stream (one DaemonSet per node, a chart per
+        # region): equal inputs get the changes computed for the first.
+        memo: dict[tuple, dict] = {}
         for doc, spec in podtemplate.workloads(documents):
-            _place(self.policy, doc, spec, diagnostics, used)
+            _place(self.policy, doc, spec, diagnostics, used, memo)
         for rule in self.policy.rules:
             if rule.name not in used and not rule.optional:
                 diagnostics.warn(f"{rule.where}: placement rule matches no workload",
@@ -53,43 +57,31 @@ def _labels(doc: Document, template_metadata: dict) -> dict:
 
 
 def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
-           used: set[str]) -> None:
+           used: set[str], memo: dict) -> None:
     kind = doc.kind
-    prefix = ".".join(podtemplate.TEMPLATE_PATHS[kind])
-    spec_path = f"{prefix}.spec" if prefix else "spec"
-    where = doc.error_location()
     meta = podtemplate.template_metadata(doc.obj) or {}
-
-    # A null field is as good as an absent one; it is only written if placement sets it.
-    original = {k: spec[k] for k in FIELDS if spec.get(k) is not None}
-    _check_shapes(original, spec_path, where)
-    work = _copy(original)
-    annotations = meta.get("annotations") or {}
-    legacy = (migration.TOLERATIONS_ANNOTATION in annotations
-              or migration.AFFINITY_ANNOTATION in annotations)
-    notes = []
-    if legacy:
-        annotations = dict(annotations)
-        notes += migration.legacy_annotations(annotations, work, where, prefix or "(pod)")
-        _check_shapes(work, spec_path, where)
-    try:
-        notes += migration.renamed_topology_keys(work, prefix or "(pod)")
-    except ValueError as err:
-        raise InputError(str(err), **where) from None
-
     name, namespace, labels = doc.name, doc.namespace or "", _labels(doc, meta)
     matched = [r for r in policy.rules if r.matches(kind, name, namespace, labels)]
     used.update(r.name for r in matched)
-    decision = decisions.decide(policy, matched, where)
-    _merge(policy, decision, doc, work, spec_path, where)
 
-    for key in list(work):
-        if key not in original and work[key] in ({}, [], None):
-            del work[key]
-    if work == original and not legacy:
+    # A null field is as good as an absent one; it is only written if placement sets it.
+    original = {k: spec[k] for k in FIELDS if spec.get(k) is not None}
+    annotations = meta.get("annotations") or {}
+    legacy = (migration.TOLERATIONS_ANNOTATION in annotations
+              or migration.AFFINITY_ANNOTATION in annotations)
+    key = None if legacy else _memo_key(doc, kind, matched, original, meta, annotations)
+    cached = memo.get(key) if key is not None else None
+    if cached is not None:
+        # The same inputs as an earlier workload: the same changes, each its own copy.
+        changes = {k: v if v is splice.REMOVED else _copy(v) for k, v in cached.items()}
+        notes: list[str] = []
+    else:
+        changes, notes = _changes(policy, doc, kind, meta, matched, original, annotations,
+                                  legacy)
+        if key is not None and not notes:  # a note names its workload: never reused
+            memo[key] = {k: v if v is splice.REMOVED else _copy(v) for k, v in changes.items()}
+    if not changes and not legacy:
         return
-    changes = {k: work.get(k, splice.REMOVED) for k in FIELDS
-               if work.get(k, splice.REMOVED) != original.get(k, splice.REMOVED)}
     text = None
     if not legacy and not doc.dirty:
         path = (*podtemplate.TEMPLATE_PATHS[kind], "spec")
@@ -100,19 +92,73 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
         # The edited text represents the edited object exactly: the emitter may
         # keep writing text, and the document stays untouched.
         doc.text = text
-    for key, value in changes.items():
+    for field, value in changes.items():
         if value is splice.REMOVED:
-            del spec[key]
+            del spec[field]
         else:
-            spec[key] = value
-    if legacy:
-        meta = podtemplate.template_metadata(doc.obj)
-        if annotations:
-            meta["annotations"] = annotations
-        else:
-            meta.pop("annotations", None)
+            spec[field] = value
     for note in notes:
         diagnostics.note(f"{doc.file or '<stdin>'}: {doc.address()}: {note}")
+
+
+def _memo_key(doc: Document, kind: str, matched: list[Rule], original: dict, meta: dict,
+              annotations: dict) -> tuple | None:
+    """Everything `_changes` reads of a workload, or None when it cannot be a key.
+
+    The name and namespace count only through the rules they matched; the
+    replicas, selector and template labels only where zone spread may apply.
+    """
+    spread = None
+    if kind in REPLICATED_KINDS:
+        workload_spec = doc.obj.get("spec") or {}
+        spread = (workload_spec.get("replicas"), workload_spec.get("selector"),
+                  meta.get("labels"))
+    try:
+        return (kind, tuple(map(id, matched)),
+                marshal.dumps((original, spread, doc.annotations.get(HOSTNAME_ANNOTATION),
+                               annotations.get(HOSTNAME_ANNOTATION))))
+    except ValueError:  # a value from an explicit YAML tag marshal cannot write
+        return None
+
+
+def _changes(policy: Policy, doc: Document, kind: str, meta: dict, matched: list[Rule],
+             original: dict, annotations: dict, legacy: bool) -> tuple[dict, list[str]]:
+    """(field -> new value or splice.REMOVED, notes) for one workload's pod spec.
+
+    Legacy annotations are migrated here; the template's annotations are
+    rewritten at once when they were.
+    """
+    prefix = ".".join(podtemplate.TEMPLATE_PATHS[kind])
+    spec_path = f"{prefix}.spec" if prefix else "spec"
+    where = doc.error_location()
+    _check_shapes(original, spec_path, where)
+    work = _copy(original)
+    notes = []
+    if legacy:
+        annotations = dict(annotations)
+        notes += migration.legacy_annotations(annotations, work, where, prefix or "(pod)")
+        _check_shapes(work, spec_path, where)
+    try:
+        notes += migration.renamed_topology_keys(work, prefix or "(pod)")
+    except ValueError as err:
+        raise InputError(str(err), **where) from None
+
+    decision = decisions.decide(policy, matched, where)
+    _merge(policy, decision, doc, work, spec_path, where)
+
+    for key in list(work):
+        if key not in original and work[key] in ({}, [], None):
+            del work[key]
+    changes = {k: work.get(k, splice.REMOVED) for k in FIELDS
+               if work.get(k, splice.REMOVED) != original.get(k, splice.REMOVED)}
+    if legacy:
+        doc.touch()
+        template_meta = podtemplate.template_metadata(doc.obj)
+        if annotations:
+            template_meta["annotations"] = annotations
+        else:
+            template_meta.pop("annotations", None)
+    return changes, notes
 
 
 def _copy(value):
