@@ -40,7 +40,7 @@ class PlacementStage:
         used: set[str] = set()
         # Workloads repeat in a stream (one DaemonSet per node, a chart per
         # region): equal inputs get the changes computed for the first.
-        memo: dict[tuple, dict] = {}
+        memo: dict[tuple, bytes] = {}
         for doc, spec in podtemplate.workloads(documents):
             _place(self.policy, doc, spec, diagnostics, used, memo)
         for rule in self.policy.rules:
@@ -73,13 +73,16 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
     cached = memo.get(key) if key is not None else None
     if cached is not None:
         # The same inputs as an earlier workload: the same changes, each its own copy.
-        changes = {k: v if v is splice.REMOVED else _copy(v) for k, v in cached.items()}
+        changes = _thaw(cached)
         notes: list[str] = []
     else:
         changes, notes = _changes(policy, doc, kind, meta, matched, original, annotations,
                                   legacy)
         if key is not None and not notes:  # a note names its workload: never reused
-            memo[key] = {k: v if v is splice.REMOVED else _copy(v) for k, v in changes.items()}
+            try:
+                memo[key] = _freeze(changes)
+            except ValueError:  # a policy value marshal cannot write: not reused
+                pass
     if not changes and not legacy:
         return
     text = None
@@ -99,6 +102,17 @@ def _place(policy: Policy, doc: Document, spec: dict, diagnostics: Diagnostics,
             spec[field] = value
     for note in notes:
         diagnostics.note(f"{doc.file or '<stdin>'}: {doc.address()}: {note}")
+
+
+def _freeze(changes: dict) -> bytes:
+    """The changes as marshal data: `_thaw` makes a deep copy in C, not in Python."""
+    return marshal.dumps([(field, None if value is splice.REMOVED else value,
+                           value is splice.REMOVED) for field, value in changes.items()])
+
+
+def _thaw(frozen: bytes) -> dict:
+    return {field: splice.REMOVED if removed else value
+            for field, value, removed in marshal.loads(frozen)}
 
 
 def _memo_key(doc: Document, kind: str, matched: list[Rule], original: dict, meta: dict,
