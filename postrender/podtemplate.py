@@ -95,9 +95,8 @@ def containers(spec: dict) -> Iterator[tuple[str, int, dict]]:
 
 def workloads(documents: list[Document]) -> Iterator[tuple[Document, dict]]:
     """(document, pod spec) for every document that carries a pod template."""
-    for doc in documents:
-        if doc.obj.get("kind") not in TEMPLATE_PATHS:
-            continue  # most of a stream: rejected before any call
+    # Most of a stream is not a workload: a comprehension rejects it before any call.
+    for doc in [doc for doc in documents if doc.obj.get("kind") in TEMPLATE_PATHS]:
         spec = pod_spec(doc.obj)
         if spec is not None:
             yield doc, spec
