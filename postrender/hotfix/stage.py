@@ -19,8 +19,8 @@ from postrender.hotfix.catalog import Catalog
 from postrender.overlaydir import OverlayDir
 
 COMPONENT_LABEL = "hotfix-patches"
-COPIED_LABELS = ("app.kubernetes.io/instance", "app.kubernetes.io/part-of",
-                 "app.kubernetes.io/managed-by")
+# Labels the stage sets itself on a component's patch ConfigMaps.
+OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
 
 
 class HotfixStage:
@@ -93,7 +93,7 @@ class HotfixStage:
                 configmap.merge(rendered[config_name], data, by_name)
             else:
                 doc = configmap.new(config_name, namespace, data,
-                                    self._labels(component, workloads[0][0]))
+                                    self._labels(component, [doc for doc, _ in workloads]))
                 added.append(doc)
                 rendered[config_name] = doc
         first = configmap.name(component, 1)
@@ -119,12 +119,18 @@ class HotfixStage:
                 diagnostics.warn(f"{err}", strict=True)
 
     @staticmethod
-    def _labels(component: str, workload: Document) -> dict:
+    def _labels(component: str, workloads: list[Document]) -> dict:
+        """The component's own labels, plus every label its labelled workloads
+        all carry: the release's (instance, part-of, managed-by) and the
+        region's, which the overlay put on every object before this stage ran."""
+        labelled = [doc.labels for doc in workloads if doc.labels]
+        shared = dict(labelled[0]) if labelled else {}
+        for labels in labelled[1:]:
+            shared = {k: v for k, v in shared.items() if labels.get(k) == v}
         labels = {"app.kubernetes.io/name": component,
                   "app.kubernetes.io/component": COMPONENT_LABEL}
-        for key in COPIED_LABELS:
-            if isinstance(workload.labels.get(key), str):
-                labels[key] = workload.labels[key]
+        labels.update((k, v) for k, v in shared.items()
+                      if k not in OWN_LABELS and isinstance(v, str))
         return labels
 
 

@@ -134,6 +134,21 @@ def test_each_component_with_patches_gets_its_configmap(tmp_path):
     assert diagnostics.findings == []
 
 
+def test_configmap_carries_the_labels_all_its_workloads_share(tmp_path):
+    objs = region_stream()
+    nova = [o for o in objs if (o["metadata"].get("labels") or {}).get(
+        "app.kubernetes.io/name") == "nova" or o["metadata"]["name"].startswith("nova")]
+    for i, obj in enumerate(nova):  # the region's label on all, a node's on each
+        labels = obj["metadata"].setdefault("labels", {})
+        labels.update({"openstack-helm.org/region": "europe-example", "example.org/node": f"n{i}"})
+    rendered, _, _ = render(make_project(tmp_path), objs)
+    labels = find(rendered, "ConfigMap", "nova-patches")["metadata"]["labels"]
+    assert labels["openstack-helm.org/region"] == "europe-example"
+    assert labels["app.kubernetes.io/name"] == "nova"
+    assert labels["app.kubernetes.io/component"] == "hotfix-patches"
+    assert "example.org/node" not in labels
+
+
 def test_only_kolla_containers_of_the_component_get_read_only_mounts(tmp_path):
     objs, _, _ = render(make_project(tmp_path), region_stream())
     api = find(objs, "Deployment", "nova-api")

@@ -88,13 +88,14 @@ def test_region_render_pulls_every_image_from_the_region_registry(region_render)
 
 def test_region_render_labels_every_object_and_pod_template(region_render, raw_render):
     key, value = REGION_LABEL
-    labelled = [o for o in region_render if o["metadata"]["labels"].get(key) == value]
-    # Every chart object and the TLS Secret; what later stages add (the hot-fix
-    # patch ConfigMaps) comes after the overlay and is theirs to label.
-    assert len(labelled) == len(objects(raw_render)) + 1
-    later = [o for o in region_render if o not in labelled]
-    assert all(o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-patches")
-               for o in later)
+    unlabelled = [f"{o['kind']}/{o['metadata']['name']}" for o in region_render
+                  if (o["metadata"].get("labels") or {}).get(key) != value]
+    assert unlabelled == []
+    # Every chart object, the TLS Secret, and the hot-fix patch ConfigMaps
+    # (added after the overlay, labelled like the workloads that mount them).
+    patches = [o for o in region_render
+               if o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-patches")]
+    assert patches and len(region_render) == len(objects(raw_render)) + 1 + len(patches)
     deployments = [o for o in region_render if o["kind"] == "Deployment"]
     assert deployments
     for deployment in deployments:
