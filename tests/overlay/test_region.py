@@ -121,6 +121,24 @@ def test_region_render_runs_three_bigger_keystone_api_pods(region_render):
                                       "limits": {"memory": "1Gi"}}
 
 
+def test_large_region_renders_alike_with_one_process_or_two(helm, region_chart, tmp_path):
+    """60 hypervisors: a stream past the size where children parse its tail."""
+    region = yaml.safe_load((ROOT / "charts" / "europe-example-region" / "values.yaml").read_text())
+    hardware = region["global"]["hardware"]
+    hardware["hypervisors"] = [{"hostname": f"kvm-{i:03d}", "zone": "europe-example-a",
+                                "kind": "kvm"} for i in range(60)]
+    values = tmp_path / "hypervisors.yaml"
+    values.write_text(yaml.safe_dump({"global": {"hardware": hardware}}))
+    hooks = ["--no-hooks"] if helm.major == 3 else []
+    outputs = [helm.run("template", "r", str(region_chart), "-f", str(values), *hooks,
+                        *helm.post_renderer_args("--region=europe-example-region",
+                                                 f"--root={ROOT}"),
+                        env={"OSH_POSTRENDER_JOBS": jobs}).stdout for jobs in ("1", "2")]
+    assert len(outputs[0]) > (1 << 20)
+    assert outputs[0] == outputs[1]
+    assert sum(o["kind"] == "DaemonSet" for o in objects(outputs[0])) > 120
+
+
 @pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])
 def test_region_render_passes_kubernetes_validate_strict(region_render, version):
     for obj in region_render:
