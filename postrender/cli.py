@@ -140,9 +140,10 @@ def render(args: argparse.Namespace, channel: Channel) -> list[str]:
     overlay = overlay_dir(args)
     jobs = process_count()
     text = stream.decode(sys.stdin.buffer.read())
-    # The cyclic collector stays off until the output is ready: the objects
-    # built here are trees, so collections would only rescan the stream
-    # (linear at 10k docs) and free nothing.
+    # The cyclic collector stays off until the output is ready, and what was
+    # built is frozen then: the objects are trees that live until exit, so a
+    # collection, the one at interpreter exit included, would only rescan the
+    # stream (linear at 10k docs) and free nothing.
     gc.disable()
     try:
         with stream.Parsing(text, jobs=jobs) as parsing:
@@ -165,6 +166,7 @@ def render(args: argparse.Namespace, channel: Channel) -> list[str]:
             raise CheckFailed(f"--check: {len(failures)} finding(s), listed above")
         return stream.emit_pieces(documents)
     finally:
+        gc.freeze()
         gc.enable()
 
 
