@@ -37,7 +37,9 @@ def splice(text: str, path: tuple[str, ...], levels: list[dict],
         return None
     indent = 0
     for depth, key in enumerate(path):
-        found = _key_lines(text, start, end, indent, key, levels[depth])
+        parsed = levels[depth]
+        found = _key_lines(text, start, end, indent, key, list(parsed)) \
+            if isinstance(parsed, dict) else None
         if found is None:
             return None
         s, e, after = found
@@ -116,21 +118,20 @@ def _body(text: str) -> tuple[int | None, int]:
     return start, marker.start() + 1 if marker else len(text)
 
 
-def _key_lines(text: str, a: int, b: int, indent: int, key: str, parsed) -> tuple | None:
+def _key_lines(text: str, a: int, b: int, indent: int, key: str, order: list) -> tuple | None:
     """(start, end, after the colon) of `key` in the block mapping at `indent`, or None.
 
-    Along the path only the key's own lines matter, and plain substring
-    searches find them: a line at exactly `indent` inside the mapping is one
-    of its keys (YAML keeps block scalars and continuations deeper), and the
-    parsed mapping, whose keys are unique and in text order, names the key
-    whose line ends this one's lines.
+    Only the key's own lines matter, and plain substring searches find them:
+    a line at exactly `indent` inside the mapping is one of its keys (YAML
+    keeps block scalars and continuations deeper), and `order`, the mapping's
+    keys in text order (a parsed mapping's keys are unique and in text order),
+    names the key whose line ends this one's lines.
     """
-    if not isinstance(parsed, dict) or key not in parsed:
+    if key not in order:
         return None
     pos, after = _find_key(text, a - 1, b, indent, key)
     if pos < 0:
         return None
-    order = list(parsed)
     following = order.index(key) + 1
     if following == len(order):
         return pos + 1, b, after
@@ -183,15 +184,9 @@ def _keys(text: str, a: int, b: int, indent: int, parsed, wanted) -> dict | None
         return None
     found = {}
     for key in wanted:
-        if key not in parsed:
-            continue
-        pos, after = _find_key(text, a - 1, b, indent, key)
-        following = names.index(key) + 1
-        end = b
-        if following < len(names):
-            end, _ = _find_key(text, after, b, indent, names[following])
-            end += 1
-        if pos < 0 or end <= 0:
-            return None
-        found[key] = (pos + 1, end, after)
+        if key in parsed:
+            lines = _key_lines(text, a, b, indent, key, names)
+            if lines is None:
+                return None
+            found[key] = lines
     return found
