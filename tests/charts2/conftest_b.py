@@ -11,33 +11,17 @@ import sys
 
 from tests.conftest import ROOT
 from tests.charts.conftest import REGION
+from tests.charts2.conftest_a import job, pod_spec  # noqa: F401 - shared with the b tests
+from tests.charts2.conftest_a import named as by_name
 
 SERVICES = ("glance", "cinder", "manila", "barbican", "designate", "horizon")
 DOMAIN = "europe.example.org"
 KOLLA_CONFIG = "/var/lib/kolla/config_files"
 
 
-def by_name(objects: list[dict], kind: str, name: str) -> dict:
-    found = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
-    assert len(found) == 1, f"{kind}/{name}: {len(found)} objects"
-    return found[0]
-
-
 def of_service(objects: list[dict], service: str) -> list[dict]:
     return [o for o in objects
             if o["metadata"].get("labels", {}).get("app.kubernetes.io/name") == service]
-
-
-def job(objects: list[dict], prefix: str) -> dict:
-    """The one Job whose name is <prefix>-<8 hex> (names carry an input hash)."""
-    found = [o for o in objects if o["kind"] == "Job"
-             and o["metadata"]["name"].rsplit("-", 1)[0] == prefix]
-    assert len(found) == 1, f"Job {prefix}-*: {len(found)} objects"
-    return found[0]
-
-
-def pod_spec(obj: dict) -> dict:
-    return obj["spec"]["template"]["spec"]
 
 
 def secret_data(secret: dict) -> dict[str, str]:
