@@ -1,0 +1,25 @@
+"""Where the live cluster keeps things, all outside the work tree.
+
+CACHE holds builds keyed by version (binaries, images' inputs, venvs) and
+survives `tools/live down`; STATE holds the running cluster (certificates,
+etcd data, kubeconfig, logs) and is removed by `down`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The project checkout."""
+
+CACHE = Path(os.environ.get("OSH_LIVE_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "osh-live")
+STATE = Path(os.environ.get("OSH_LIVE_STATE") or "/var/lib/osh-live")
+RUN = Path(os.environ.get("OSH_LIVE_RUN") or "/run/osh-live")
+LOGS = STATE / "logs"
+
+
+def cache(*parts: str) -> Path:
+    path = CACHE.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
