@@ -23,13 +23,13 @@ def say(message: str) -> None:
 def run(argv: list[str | os.PathLike], *, cwd: Path | None = None,
         env: dict[str, str] | None = None, capture: bool = False,
         check: bool = True, quiet: bool = False, timeout: float | None = None,
-        input: str | None = None) -> subprocess.CompletedProcess:
+        input: str | None = None, stdin=None) -> subprocess.CompletedProcess:
     """Run argv; with capture, return its stdout as text instead of showing it."""
     argv = [str(a) for a in argv]
     if not quiet:
         say("$ " + shlex.join(argv))
     full_env = None if env is None else {**os.environ, **env}
-    result = subprocess.run(argv, cwd=cwd, env=full_env, text=True, input=input,
+    result = subprocess.run(argv, cwd=cwd, env=full_env, text=True, input=input, stdin=stdin,
                             stdout=subprocess.PIPE if capture else (subprocess.DEVNULL if quiet else None),
                             stderr=subprocess.PIPE if (capture or quiet) else None,
                             timeout=timeout)

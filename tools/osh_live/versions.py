@@ -17,3 +17,7 @@ KWOK = "v0.7.0"
 # kolla-build of the 2025.1 (Epoxy) series.
 KOLLA = "20.6.0"
 OPENSTACK_SERIES = "2025.1"
+# crictl, to stop the cluster's pods through the CRI as the kubelet would.
+CRI_TOOLS = "v1.34.0"
+# The pod sandbox image, compiled from Kubernetes' own pause.c.
+PAUSE = "3.10.1"

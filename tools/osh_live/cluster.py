@@ -1,0 +1,450 @@
+"""up, down, status and kubeconfig: the single-node cluster's life cycle.
+
+`up` does what kubeadm would on one node, with host processes instead of
+static pods: certificates, etcd, the API server, the controller manager and
+the scheduler, then containerd, the kubelet and kube-proxy, then CoreDNS and
+a pool of hostPath volumes. Each step is skipped when already done, so `up`
+also repairs a half-started cluster. `down` leaves no process, mount, network
+namespace or iptables rule of the cluster behind; only the cache stays.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import time
+import urllib.request
+from pathlib import Path
+
+from osh_live import addons, containerd, daemons, gobuild, hostsetup, network, paths, pki, versions
+from osh_live.proc import LiveError, output, run, say
+
+NODE = "osh-live"
+API_PORT = 6443
+CLUSTER_DOMAIN = "cluster.local"
+
+# Stop order: what uses the API first, the store last.
+_CONTROL = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+_STOP_ORDER = ("kube-proxy", "kubelet", "kube-scheduler", "kube-controller-manager",
+               "kube-apiserver", "etcd")
+
+
+def add_arguments(parser, name: str) -> None:
+    if name == "up":
+        parser.add_argument("--no-wait", action="store_true",
+                            help="return once the processes run, without waiting for Ready")
+
+
+def main(args) -> int:
+    return {"up": up, "down": down, "status": status, "kubeconfig": print_kubeconfig}[args.command](args)
+
+
+def pki_dir() -> Path:
+    return paths.STATE / "pki"
+
+
+def admin_kubeconfig() -> Path:
+    return paths.STATE / "admin.kubeconfig"
+
+
+def kubectl(*args: str, **kwargs) -> str:
+    return output([kubectl_binary(), "--kubeconfig", admin_kubeconfig(), *args], **kwargs)
+
+
+def kubectl_binary() -> Path:
+    return gobuild.KUBERNETES.bin_dir() / "kubectl"
+
+
+# --- up ---------------------------------------------------------------------
+
+def up(args) -> int:
+    started = time.monotonic()
+    hostsetup.ensure_packages()
+    network.prepare_host()
+    k8s = gobuild.build(gobuild.KUBERNETES)
+    etcd_bin = gobuild.build(gobuild.ETCD)
+    gobuild.build(gobuild.CRI_TOOLS)
+    for directory in (paths.STATE, paths.RUN, paths.LOGS):
+        directory.mkdir(parents=True, exist_ok=True)
+    node_ip = network.host_ip()
+    certs = _certificates(node_ip)
+
+    config = containerd.config(addons.PAUSE_IMAGE, network.cni_conf_dir())
+    network.write_cni_config()
+    daemons.start(containerd.daemon(config))
+    _wait("containerd", lambda: containerd.address().exists() and _ctr_ready(), 30)
+    containerd.import_from_podman(addons.build_images())
+
+    daemons.start(_etcd(etcd_bin, certs))
+    _wait("etcd", _etcd_healthy, 60)
+    daemons.start(_apiserver(k8s, certs, node_ip))
+    _wait("kube-apiserver", _apiserver_ready, 120)
+    daemons.start(_controller_manager(k8s, certs))
+    daemons.start(_scheduler(k8s, certs))
+    daemons.start(_kubelet(k8s, certs, node_ip))
+    daemons.start(_kube_proxy(k8s, certs))
+
+    addons.apply(kubectl_binary(), admin_kubeconfig())
+    if not args.no_wait:
+        _wait("node Ready", _node_ready, 180)
+        kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=180s")
+    say(f"up in {time.monotonic() - started:.0f} s; kubeconfig: {admin_kubeconfig()}")
+    return 0
+
+
+def _certificates(node_ip: str) -> dict[str, Path]:
+    directory = pki_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    ca = pki.ca(directory, "ca", "osh-live-kubernetes-ca")
+    etcd_ca = pki.ca(directory, "etcd-ca", "osh-live-etcd-ca")
+    issued = {
+        "apiserver": pki.issue(directory, ca, pki.Identity(
+            "apiserver", "kube-apiserver", server=True, client=False, sans=(
+                "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                f"kubernetes.default.svc.{CLUSTER_DOMAIN}", "localhost", NODE,
+                "127.0.0.1", node_ip, network.KUBERNETES_SERVICE_IP))),
+        # The API server calling kubelets (logs, exec): the default RBAC has
+        # no narrower role it could be bound to without a binding of our own.
+        "apiserver-kubelet-client": pki.issue(directory, ca, pki.Identity(
+            "apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters")),
+        "apiserver-etcd-client": pki.issue(directory, etcd_ca, pki.Identity(
+            "apiserver-etcd-client", "kube-apiserver-etcd-client")),
+        "etcd-server": pki.issue(directory, etcd_ca, pki.Identity(
+            "etcd-server", "etcd", server=True, client=True, sans=("localhost", "127.0.0.1"))),
+        "admin": pki.issue(directory, ca, pki.Identity("admin", "kubernetes-admin", "system:masters")),
+        "controller-manager": pki.issue(directory, ca, pki.Identity(
+            "controller-manager", "system:kube-controller-manager")),
+        "scheduler": pki.issue(directory, ca, pki.Identity("scheduler", "system:kube-scheduler")),
+        "kubelet-client": pki.issue(directory, ca, pki.Identity(
+            "kubelet-client", f"system:node:{NODE}", "system:nodes")),
+        "kubelet-server": pki.issue(directory, ca, pki.Identity(
+            "kubelet-server", NODE, server=True, client=False, sans=(NODE, "127.0.0.1", node_ip))),
+        "kube-proxy": pki.issue(directory, ca, pki.Identity("kube-proxy", "system:kube-proxy")),
+    }
+    server = f"https://127.0.0.1:{API_PORT}"
+    kubeconfigs = {
+        "admin": ("admin", "kubernetes-admin"),
+        "controller-manager": ("controller-manager", "system:kube-controller-manager"),
+        "scheduler": ("scheduler", "system:kube-scheduler"),
+        "kubelet": ("kubelet-client", f"system:node:{NODE}"),
+        "kube-proxy": ("kube-proxy", "system:kube-proxy"),
+    }
+    files = {"ca.crt": ca[0], "ca.key": ca[1], "etcd-ca.crt": etcd_ca[0]}
+    for name, (stem, user) in kubeconfigs.items():
+        cert, key = issued[stem]
+        files[f"{name}.kubeconfig"] = pki.kubeconfig(
+            paths.STATE / f"{name}.kubeconfig", server, ca[0], cert, key, user)
+    for stem, (cert, key) in issued.items():
+        files[f"{stem}.crt"], files[f"{stem}.key"] = cert, key
+    files["sa.key"], files["sa.pub"] = pki.service_account_keys(directory)
+    return files
+
+
+def _etcd(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
+    return daemons.Daemon("etcd", (
+        str(binaries / "etcd"), "--name", NODE, "--data-dir", str(paths.STATE / "etcd"),
+        "--listen-client-urls", "https://127.0.0.1:2379",
+        "--advertise-client-urls", "https://127.0.0.1:2379",
+        # One member: peers never connect, so the peer URL stays on loopback.
+        "--listen-peer-urls", "http://127.0.0.1:2380",
+        "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
+        "--initial-cluster", f"{NODE}=http://127.0.0.1:2380",
+        "--listen-metrics-urls", "http://127.0.0.1:2381",
+        "--cert-file", str(certs["etcd-server.crt"]), "--key-file", str(certs["etcd-server.key"]),
+        "--client-cert-auth", "--trusted-ca-file", str(certs["etcd-ca.crt"]),
+        # Room for a scale test's thousands of objects (the default is 2 GiB).
+        "--quota-backend-bytes", str(8 * 1024 ** 3),
+        "--snapshot-count", "10000"))
+
+
+def _apiserver(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.Daemon:
+    return daemons.Daemon("kube-apiserver", (
+        str(binaries / "kube-apiserver"),
+        "--advertise-address", node_ip, "--secure-port", str(API_PORT),
+        "--etcd-servers", "https://127.0.0.1:2379",
+        "--etcd-cafile", str(certs["etcd-ca.crt"]),
+        "--etcd-certfile", str(certs["apiserver-etcd-client.crt"]),
+        "--etcd-keyfile", str(certs["apiserver-etcd-client.key"]),
+        "--client-ca-file", str(certs["ca.crt"]),
+        "--tls-cert-file", str(certs["apiserver.crt"]),
+        "--tls-private-key-file", str(certs["apiserver.key"]),
+        "--kubelet-client-certificate", str(certs["apiserver-kubelet-client.crt"]),
+        "--kubelet-client-key", str(certs["apiserver-kubelet-client.key"]),
+        "--kubelet-certificate-authority", str(certs["ca.crt"]),
+        "--kubelet-preferred-address-types", "InternalIP,Hostname",
+        "--service-account-issuer", f"https://kubernetes.default.svc.{CLUSTER_DOMAIN}",
+        "--service-account-key-file", str(certs["sa.pub"]),
+        "--service-account-signing-key-file", str(certs["sa.key"]),
+        "--service-cluster-ip-range", network.SERVICE_CIDR,
+        "--authorization-mode", "Node,RBAC",
+        "--enable-admission-plugins", "NodeRestriction",
+        # The OpenStack node agents (OVS, libvirt, the L3 agent) are privileged.
+        "--allow-privileged=true",
+        "--profiling=false"))
+
+
+def _controller_manager(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
+    kubeconfig = str(paths.STATE / "controller-manager.kubeconfig")
+    return daemons.Daemon("kube-controller-manager", (
+        str(binaries / "kube-controller-manager"),
+        "--kubeconfig", kubeconfig,
+        "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
+        "--bind-address", "127.0.0.1", "--leader-elect=false",
+        "--service-account-private-key-file", str(certs["sa.key"]),
+        "--root-ca-file", str(certs["ca.crt"]),
+        "--cluster-signing-cert-file", str(certs["ca.crt"]),
+        "--cluster-signing-key-file", str(certs["ca.key"]),
+        "--use-service-account-credentials",
+        "--service-cluster-ip-range", network.SERVICE_CIDR,
+        # Pod addresses come from the bridge's host-local range (and from
+        # KWOK's own for simulated nodes), not from per-node CIDRs.
+        "--allocate-node-cidrs=false",
+        "--profiling=false"))
+
+
+def _scheduler(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
+    kubeconfig = str(paths.STATE / "scheduler.kubeconfig")
+    return daemons.Daemon("kube-scheduler", (
+        str(binaries / "kube-scheduler"), "--kubeconfig", kubeconfig,
+        "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
+        "--bind-address", "127.0.0.1", "--leader-elect=false", "--profiling=false"))
+
+
+def _kubelet(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.Daemon:
+    config = paths.STATE / "kubelet-config.yaml"
+    config.write_text(json.dumps({
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "authentication": {"anonymous": {"enabled": False}, "webhook": {"enabled": True},
+                           "x509": {"clientCAFile": str(certs["ca.crt"])}},
+        "authorization": {"mode": "Webhook"},
+        "cgroupDriver": "cgroupfs",
+        # This machine's cgroup layout is v1/hybrid: say that we know.
+        "failCgroupV1": False,
+        "clusterDNS": [network.DNS_SERVICE_IP],
+        "clusterDomain": CLUSTER_DOMAIN,
+        "containerRuntimeEndpoint": f"unix://{containerd.address()}",
+        "failSwapOn": False,
+        "tlsCertFile": str(certs["kubelet-server.crt"]),
+        "tlsPrivateKeyFile": str(certs["kubelet-server.key"]),
+        "resolvConf": "/etc/resolv.conf",
+        # A whole region on one node: more pods than the default 110.
+        "maxPods": 300,
+        "serializeImagePulls": False,
+        # The images are built here and cannot be pulled again: never
+        # collect them, and never evict pods for a disk that the image
+        # builds share (the defaults would at 85 % and 10 % free).
+        "imageGCHighThresholdPercent": 100,
+        "imageGCLowThresholdPercent": 99,
+        "evictionHard": {"memory.available": "200Mi", "nodefs.available": "1%",
+                         "imagefs.available": "1%", "nodefs.inodesFree": "1%"},
+    }, indent=1))
+    return daemons.Daemon("kubelet", (
+        str(binaries / "kubelet"), "--config", str(config),
+        "--kubeconfig", str(paths.STATE / "kubelet.kubeconfig"),
+        "--root-dir", str(paths.STATE / "kubelet"),
+        "--hostname-override", NODE, "--node-ip", node_ip))
+
+
+def _kube_proxy(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
+    config = paths.STATE / "kube-proxy-config.yaml"
+    config.write_text(json.dumps({
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": str(paths.STATE / "kube-proxy.kubeconfig")},
+        "mode": "iptables",
+        "clusterCIDR": network.CLUSTER_CIDR,
+        "hostnameOverride": NODE,
+        # Leave the host's conntrack table size alone.
+        "conntrack": {"maxPerCore": 0},
+        "metricsBindAddress": "127.0.0.1:10249",
+        "healthzBindAddress": "127.0.0.1:10256",
+    }, indent=1))
+    return daemons.Daemon("kube-proxy", (str(binaries / "kube-proxy"), "--config", str(config)))
+
+
+def _wait(what: str, ready, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if ready():
+                return
+        except Exception:  # not up yet: connection refused, no socket, ...
+            pass
+        if time.monotonic() > deadline:
+            raise LiveError(f"{what} not ready after {timeout:.0f} s; logs in {paths.LOGS}")
+        time.sleep(0.5)
+
+
+def _ctr_ready() -> bool:
+    containerd.ctr("version")
+    return True
+
+
+def _etcd_healthy() -> bool:
+    with urllib.request.urlopen("http://127.0.0.1:2381/health", timeout=2) as response:
+        return json.load(response).get("health") == "true"
+
+
+def _api_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(pki_dir() / "ca.crt"))
+    context.load_cert_chain(str(pki_dir() / "admin.crt"), str(pki_dir() / "admin.key"))
+    return context
+
+
+def _apiserver_ready() -> bool:
+    request = urllib.request.Request(f"https://127.0.0.1:{API_PORT}/readyz")
+    with urllib.request.urlopen(request, context=_api_context(), timeout=3) as response:
+        return response.read().strip() == b"ok"
+
+
+def _node_ready() -> bool:
+    node = json.loads(kubectl("get", "node", NODE, "-o", "json"))
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"])
+
+
+# --- down -------------------------------------------------------------------
+
+def down(args) -> int:
+    started = time.monotonic()
+    # The kubelet first, so that it restarts nothing; then the pods through
+    # the CRI, so that the CNI plugins release their addresses and rules.
+    daemons.stop("kubelet")
+    if daemons.pid_of("containerd"):
+        crictl = gobuild.CRI_TOOLS.bin_dir() / "crictl"
+        if crictl.exists():
+            endpoint = f"unix://{containerd.address()}"
+            run([crictl, "--runtime-endpoint", endpoint, "--timeout", "60s", "rmp", "--all", "--force"],
+                check=False)
+    for name in _STOP_ORDER:
+        daemons.stop(name)
+    proxy = gobuild.KUBERNETES.bin_dir() / "kube-proxy"
+    if proxy.exists():
+        run([proxy, "--cleanup"], check=False, quiet=True)
+    daemons.stop("containerd")
+    _kill_shims()
+    _unmount_all()
+    network.sweep()
+    _remove_cgroups()
+    for directory in (paths.STATE, paths.RUN):
+        shutil.rmtree(directory, ignore_errors=True)
+    leftovers = leftover_report()
+    if leftovers:
+        raise LiveError("down left these behind:\n  " + "\n  ".join(leftovers))
+    say(f"down in {time.monotonic() - started:.0f} s: no process, mount, namespace or rule left")
+    return 0
+
+
+def _our_processes() -> list[tuple[int, str]]:
+    """Processes of the cluster: its binaries, and containerd's shims for our socket."""
+    ours = []
+    roots = (str(paths.CACHE / "bin"), str(paths.STATE), str(paths.RUN))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = " ".join(a.decode(errors="replace") for a in argv if a)
+        if not text:
+            continue
+        if any(text.startswith(root) for root in roots) or (
+                str(containerd.address()) in text or str(paths.RUN / "containerd") in text):
+            ours.append((int(entry.name), text))
+            continue
+        try:
+            cgroups = (entry / "cgroup").read_text()
+        except OSError:
+            continue
+        if "/kubepods" in cgroups:  # a container of a pod
+            ours.append((int(entry.name), text))
+    return ours
+
+
+def _kill_shims() -> None:
+    """Whatever survived an orderly stop: shims, and processes of pods."""
+    for pid, _ in _our_processes():
+        if pid != os.getpid():
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and [p for p, _ in _our_processes() if p != os.getpid()]:
+        time.sleep(0.1)
+
+
+def _our_mounts() -> list[str]:
+    prefixes = tuple(str(p) + "/" for p in (paths.STATE, paths.RUN, paths.CACHE / "containerd"))
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        target = line.split()[4].replace("\\040", " ")
+        if target.startswith(prefixes) or target.startswith("/run/netns/cni-"):
+            found.append(target)
+    return found
+
+
+def _unmount_all() -> None:
+    # Deepest first; lazily, as a mount may still be busy for a moment.
+    for target in sorted(set(_our_mounts()), key=lambda t: t.count("/"), reverse=True):
+        run(["umount", "--lazy", target], check=False, quiet=True)
+
+
+def _remove_cgroups() -> None:
+    """The kubelet's cgroups (kubepods, ...): empty once the pods are gone."""
+    base = Path("/sys/fs/cgroup")
+    for controller in base.iterdir():
+        for top in ("kubepods", "kubepods.slice"):
+            tree = controller / top
+            if tree.is_dir():
+                for directory in sorted(tree.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+                    if directory.is_dir():
+                        try:
+                            directory.rmdir()
+                        except OSError:
+                            pass
+                try:
+                    tree.rmdir()
+                except OSError:
+                    pass
+
+
+def leftover_report() -> list[str]:
+    """Everything of the cluster still on the host (empty when `down` is complete)."""
+    report = [f"process {pid}: {text[:120]}" for pid, text in _our_processes() if pid != os.getpid()]
+    report += [f"mount {target}" for target in _our_mounts()]
+    report += [f"network namespace {name}" for name in network.cni_namespaces()]
+    for (command, table), chains in network.our_chains().items():
+        report.append(f"{command} table {table}: chains {', '.join(chains[:5])}"
+                      + (" ..." if len(chains) > 5 else ""))
+    if Path(f"/sys/class/net/{network.BRIDGE}").exists():
+        report.append(f"link {network.BRIDGE}")
+    return report
+
+
+# --- status, kubeconfig -------------------------------------------------------
+
+def status(args) -> int:
+    running = 0
+    for name in ("containerd",) + _STOP_ORDER[::-1]:
+        pid = daemons.pid_of(name)
+        running += bool(pid)
+        print(f"{name:24} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    if daemons.pid_of("kube-apiserver"):
+        try:
+            print(kubectl("get", "nodes", "-o", "wide"))
+        except LiveError as error:
+            print(f"API server not answering: {error}")
+    print(f"kubeconfig: {admin_kubeconfig()}" if admin_kubeconfig().exists() else "no cluster state")
+    print(f"cache: {paths.CACHE}")
+    return 0 if running == len(_STOP_ORDER) + 1 else 3
+
+
+def print_kubeconfig(args) -> int:
+    if not admin_kubeconfig().exists():
+        raise LiveError("no cluster: run `tools/live up` first")
+    print(admin_kubeconfig())
+    return 0

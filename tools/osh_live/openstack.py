@@ -1,0 +1,102 @@
+"""tools/live openstack ARGS: the real openstack client, run in the cluster.
+
+The client is the one in Kolla's kolla-toolbox image. It runs in a small
+toolbox pod in the region's namespace, started on first use and kept, with
+the region's admin credentials from the keystone-admin Secret and Keystone's
+internal endpoint (its Service), so no Ingress or certificate is involved.
+`--file LOCAL` copies a local file into the pod first, at /tmp/<name>, for
+commands such as `image create --file`; `--fetch REMOTE` copies a file back.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from osh_live import cluster
+from osh_live.proc import LiveError
+
+TOOLBOX = "osh-live-openstack"
+
+
+def add_arguments(parser, name: str) -> None:
+    parser.add_argument("--namespace", default="openstack")
+    parser.add_argument("--region", default="europe-example",
+                        help="the Keystone region (global.region.name of the region chart)")
+    parser.add_argument("--file", action="append", default=[], type=Path,
+                        help="copy a local file into the toolbox as /tmp/<name> first")
+    parser.add_argument("--fetch", action="append", default=[],
+                        help="after the command, copy /tmp/<name> from the toolbox to ./<name>")
+
+
+def toolbox_pod(namespace: str, region: str, image: str) -> dict:
+    env = {
+        "OS_AUTH_URL": f"http://keystone-api.{namespace}.svc.cluster.local:5000/v3",
+        "OS_IDENTITY_API_VERSION": "3",
+        "OS_INTERFACE": "internal",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_PROJECT_NAME": "admin",
+        "OS_REGION_NAME": region,
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_USERNAME": "admin",
+    }
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": TOOLBOX, "namespace": namespace,
+                     "labels": {"app.kubernetes.io/name": TOOLBOX}},
+        "spec": {
+            "automountServiceAccountToken": False,
+            "terminationGracePeriodSeconds": 1,
+            "containers": [{
+                "name": "client", "image": image, "imagePullPolicy": "IfNotPresent",
+                # Kolla's entry point would run kolla_start; the client only needs a shell that waits.
+                "command": ["sleep", "infinity"],
+                "env": [{"name": k, "value": v} for k, v in env.items()] + [
+                    {"name": "OS_PASSWORD",
+                     "valueFrom": {"secretKeyRef": {"name": "keystone-admin", "key": "OS_PASSWORD"}}}],
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                "resources": {"requests": {"cpu": "10m", "memory": "64Mi"}},
+            }],
+        },
+    }
+
+
+def _toolbox_image(namespace: str) -> str:
+    """The kolla-toolbox image the region runs (so the client matches its release)."""
+    pods = json.loads(cluster.kubectl("-n", namespace, "get", "jobs,pods", "-o", "json"))
+    for item in pods["items"]:
+        spec = item["spec"].get("template", {}).get("spec") or item["spec"]
+        for container in spec.get("containers", []) + spec.get("initContainers", []):
+            if "/kolla-toolbox:" in container["image"]:
+                return container["image"]
+    raise LiveError(f"no kolla-toolbox image in namespace {namespace}: is a region installed?")
+
+
+def ensure_toolbox(namespace: str, region: str) -> None:
+    try:
+        phase = cluster.kubectl("-n", namespace, "get", "pod", TOOLBOX, "-o", "jsonpath={.status.phase}")
+    except LiveError:
+        phase = ""
+    if phase == "Running":
+        return
+    if phase:
+        cluster.kubectl("-n", namespace, "delete", "pod", TOOLBOX, "--wait=true")
+    pod = toolbox_pod(namespace, region, _toolbox_image(namespace))
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(pod))
+    cluster.kubectl("-n", namespace, "wait", "--for=condition=Ready", f"pod/{TOOLBOX}", "--timeout=120s")
+
+
+def main(args) -> int:
+    ensure_toolbox(args.namespace, args.region)
+    base = [str(cluster.kubectl_binary()), "--kubeconfig", str(cluster.admin_kubeconfig()),
+            "-n", args.namespace]
+    for local in args.file:
+        cluster.kubectl("-n", args.namespace, "cp", str(local), f"{TOOLBOX}:/tmp/{local.name}",
+                        "-c", "client")
+    result = subprocess.run(base + ["exec", TOOLBOX, "-c", "client", "--", "openstack", *args.rest])
+    for remote in args.fetch:
+        name = Path(remote).name
+        cluster.kubectl("-n", args.namespace, "cp", f"{TOOLBOX}:/tmp/{name}", name, "-c", "client")
+    sys.stdout.flush()
+    return result.returncode
