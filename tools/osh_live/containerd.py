@@ -41,6 +41,9 @@ state = "{state}"
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "{sandbox_image}"
+  # Root here lacks CAP_SYS_RESOURCE, so no process may lower its OOM score
+  # below its parent's: the kubelet's -998 for sandboxes would fail every pod.
+  restrict_oom_score_adj = true
   # Images are built on this machine and never pulled; a registry is never asked.
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
