@@ -1,0 +1,78 @@
+"""tools/live images: build the Kolla images the region runs, with
+kolla-build on a local Debian base image, and the infrastructure images from
+Debian's packages; print their references. Also loads images into the
+cluster's containerd (load()), for osh_live.cluster.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import time
+
+from osh_live import baseimage, host, infra, kollabuild, kollaconfig
+from osh_live.proc import LiveError, say
+from osh_live.imageload import load  # noqa: F401  (the cluster's entry point)
+
+# The Kolla images europe-example-region runs, in the order they are needed
+# (others wait on the first ones): keystone and the client image, then the
+# node agents and compute, then the rest.
+KOLLA_FIRST = ["keystone", "kolla-toolbox"]
+KOLLA_NEXT = [
+    "openvswitch-db-server", "openvswitch-vswitchd",
+    "neutron-server", "neutron-openvswitch-agent", "neutron-dhcp-agent",
+    "neutron-l3-agent", "neutron-metadata-agent", "ironic-neutron-agent",
+    "nova-api", "nova-conductor", "nova-scheduler", "nova-novncproxy",
+    "nova-compute", "nova-compute-ironic", "nova-libvirt", "placement-api",
+]
+KOLLA_REST = [
+    "glance-api",
+    "cinder-api", "cinder-scheduler", "cinder-volume", "iscsid", "tgtd",
+    "manila-api", "manila-scheduler", "manila-share",
+    "barbican-api", "barbican-keystone-listener", "barbican-worker",
+    "designate-api", "designate-central", "designate-mdns", "designate-producer",
+    "designate-worker", "designate-backend-bind9",
+    "ironic-api", "ironic-conductor", "ironic-pxe",
+    "horizon",
+]
+KOLLA_IMAGES = KOLLA_FIRST + KOLLA_NEXT + KOLLA_REST
+
+
+def add_arguments(parser, name: str) -> None:
+    parser.add_argument("--only", metavar="REGEX",
+                        help="only the images whose name matches REGEX (re.search)")
+    parser.add_argument("--list", action="store_true",
+                        help="print the image references and whether each is built; build nothing")
+
+
+def selected(names: list[str], pattern: str | None) -> list[str]:
+    return [n for n in names if pattern is None or re.search(pattern, n)]
+
+
+def main(args) -> int:
+    started = time.monotonic()
+    kolla = selected(KOLLA_IMAGES, args.only)
+    infras = selected(list(infra.IMAGES), args.only)
+    if not kolla and not infras:
+        raise LiveError(f"no image matches {args.only!r}")
+    if args.list:
+        for ref in [kollaconfig.ref(n) for n in kolla] + [infra.ref(n) for n in infras]:
+            print(f"{ref}\t{'built' if host.podman_has_image(ref) else 'missing'}")
+        return 0
+    host.ensure_podman()
+    baseimage.ensure()
+    refs = []
+    # Keystone and kolla-toolbox first, the infrastructure next (both are
+    # what a first install needs), then the other Kolla images.
+    first = [n for n in kolla if n in KOLLA_FIRST]
+    later = [n for n in kolla if n not in KOLLA_FIRST]
+    plan = kollabuild.Plan(KOLLA_IMAGES) if kolla else None
+    if first:
+        refs += kollabuild.build(plan, first)
+    if infras:
+        refs += infra.build(infras)
+    if later:
+        refs += kollabuild.build(plan, later)
+    for ref in refs:
+        print(ref)
+    say(f"images ready in {time.monotonic() - started:.0f} s")
+    return 0
