@@ -19,7 +19,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from osh_live import kollaenv, paths, versions
+from osh_live import host, kollaenv, paths, versions
 from osh_live.proc import LiveError, say
 
 # Bumped when the resolution below changes, so that the cache follows.
@@ -148,6 +148,10 @@ def ensure(requirements: list[str], sdists: dict[str, Path]) -> Path:
     if result.exists():
         return result
     files = sorted(sdists.values())
+    # pip reads the metadata of a package with no wheel by running its build
+    # backend, and gssapi's (requests-kerberos, keystone's image) calls
+    # krb5-config.
+    host.ensure_packages(["libkrb5-dev"])
     say(f"resolving the 2025.1 constraints for {len(files)} sources and "
         f"{len(requirements)} packages (a few minutes; in {work})")
     frozen = _resolve(requirements, files, [], work, "at-release",

@@ -27,6 +27,7 @@ PACKAGES = {
     "runc": "/usr/sbin/runc",
     "debootstrap": "/usr/sbin/debootstrap",
     "containerd": "/usr/bin/containerd",
+    "libkrb5-dev": "/usr/bin/krb5-config",
 }
 
 
