@@ -30,12 +30,12 @@ def test_host_trust_keeps_only_the_certificates_debian_does_not_ship():
 
 
 def test_host_trust_override_installs_each_certificate_and_points_pip_at_the_bundle():
-    text = hosttrust.override([PEM_B])
+    text = hosttrust.override([PEM_B], [])
     assert text.startswith("{% extends parent_template %}\n{% block base_pip_conf %}\n")
     assert "'-----BEGIN CERTIFICATE-----' 'CCCC' '-----END CERTIFICATE-----'" in text
     assert "osh-live-host-1.crt" in text and "update-ca-certificates" in text
     assert "ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt" in text
-    assert "RUN" not in hosttrust.override([])
+    assert "RUN" not in hosttrust.override([], [])
 
 
 DOCKERFILE = """\
@@ -163,3 +163,10 @@ def test_keystone_and_the_client_image_come_first():
     assert KOLLA_IMAGES[:2] == KOLLA_FIRST == ["keystone", "kolla-toolbox"]
     assert len(set(KOLLA_IMAGES)) == len(KOLLA_IMAGES)
     assert selected(KOLLA_IMAGES, "^nova-compute") == ["nova-compute", "nova-compute-ironic"]
+
+
+def test_build_tools_are_constrained_for_the_images_and_their_sdist_builds():
+    text = hosttrust.override([], ["setuptools<82"])
+    assert "printf '%s\\n' 'setuptools<82' > /etc/pip-build-constraints.txt" in text
+    assert ("ENV PIP_CONSTRAINT=/etc/pip-build-constraints.txt "
+            "PIP_BUILD_CONSTRAINT=/etc/pip-build-constraints.txt") in text

@@ -100,11 +100,20 @@ def upper_constraints(installs: list[dict], sourced: set[str]) -> str:
 
 def _resolve(requirements: list[str], sdists: list[Path], constraints: list[str],
              work: Path, name: str, uploaded_prior_to: str | None) -> list[dict]:
+    """pip's resolution of the inputs: its report's install items. A report
+    of an earlier run with the same inputs (same `work`) is reused, so that a
+    failure in the second resolution does not cost the first one again."""
     report = work / f"{name}.json"
+    if report.exists():
+        return json.loads(report.read_text())["install"]
     constraint_file = work / f"{name}-constraints.txt"
     constraint_file.write_text("".join(f"{c}\n" for c in constraints))
+    build_file = work / "build-constraints.txt"
+    build_file.write_text("".join(f"{c}\n" for c in versions.PIP_BUILD_CONSTRAINTS))
+    partial = work / f"{name}.partial.json"
     argv = [*kollaenv.pip(), "install", "--dry-run", "--ignore-installed",
-            "--progress-bar", "off", "--report", report, "-c", constraint_file]
+            "--progress-bar", "off", "--report", partial, "-c", constraint_file,
+            "--build-constraint", build_file]
     if uploaded_prior_to:
         argv += ["--uploaded-prior-to", uploaded_prior_to]
     log = work / f"{name}.log"
@@ -114,6 +123,7 @@ def _resolve(requirements: list[str], sdists: list[Path], constraints: list[str]
                                 stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise LiveError(f"resolving the constraints failed ({name}); log: {log}")
+    partial.rename(report)
     return json.loads(report.read_text())["install"]
 
 
@@ -141,7 +151,8 @@ def ensure(requirements: list[str], sdists: dict[str, Path]) -> Path:
     requirements = sorted({r for r in requirements if requirement_name(r) not in UNCONSTRAINED})
     sourced = {canonical(path.name.rsplit("-", 1)[0]) for path in sdists.values()}
     key = hashlib.sha256(json.dumps(
-        [RULES, versions.OPENSTACK_RELEASE_DATE, versions.PIP, requirements,
+        [RULES, versions.OPENSTACK_RELEASE_DATE, versions.PIP,
+         versions.PIP_BUILD_CONSTRAINTS, requirements,
          sorted(path.name for path in sdists.values())]).encode()).hexdigest()[:16]
     work = paths.cache("kolla", "constraints", key)
     result = work / "requirements.tar.gz"

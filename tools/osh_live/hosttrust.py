@@ -1,8 +1,9 @@
-"""The template override that makes the images trust what this machine
-trusts. Containers reach PyPI through the machine's TLS-inspecting proxy, so
-pip in an image build must trust the certificate authorities the host's
-bundle adds to Debian's own. Generated on each build from the host's files,
-never committed: they belong to the machine, not to the project.
+"""The template override with pip's settings for every image: trust of what
+this machine trusts, and the build tools' constraints. Containers reach PyPI
+through the machine's TLS-inspecting proxy, so pip in an image build must
+trust the certificate authorities the host's bundle adds to Debian's own.
+Generated on each build from the host's files, never committed: they belong
+to the machine, not to the project.
 """
 from __future__ import annotations
 
@@ -25,13 +26,24 @@ def extra_certificates(bundle: str, known: list[str]) -> list[str]:
     return [pem for pem in _PEM.findall(bundle) if _normal(pem) not in seen]
 
 
-def override(certificates: list[str]) -> str:
-    """A template override adding `certificates` to the base image's trust store.
+PIP_CONSTRAINTS = "/etc/pip-build-constraints.txt"
+
+
+def override(certificates: list[str], build_constraints: list[str]) -> str:
+    """A template override adding `certificates` to the base image's trust
+    store and constraining the build tools pip installs.
 
     Kolla's base_pip_conf block is where pip settings go; pip reads
     PIP_CERT, and update-ca-certificates makes apt and curl agree with it.
+    PIP_BUILD_CONSTRAINT reaches the environments pip builds sdists in,
+    which `-c upper-constraints.txt` does not; PIP_CONSTRAINT holds the same
+    for the venvs' own setuptools.
     """
     lines = ["{% extends parent_template %}", "{% block base_pip_conf %}"]
+    if build_constraints:
+        quoted = " ".join(f"'{c}'" for c in build_constraints)
+        lines.append(f"RUN printf '%s\\n' {quoted} > {PIP_CONSTRAINTS}")
+        lines.append(f"ENV PIP_CONSTRAINT={PIP_CONSTRAINTS} PIP_BUILD_CONSTRAINT={PIP_CONSTRAINTS}")
     if certificates:
         steps = []
         for number, pem in enumerate(certificates, 1):
@@ -45,7 +57,7 @@ def override(certificates: list[str]) -> str:
     return "\n".join(lines)
 
 
-def host_override() -> str:
+def host_override(build_constraints: list[str]) -> str:
     bundle = HOST_BUNDLE.read_text() if HOST_BUNDLE.exists() else ""
     known = [path.read_text() for path in sorted(DEBIAN_CERTIFICATES.rglob("*.crt"))]
-    return override(extra_certificates(bundle, known))
+    return override(extra_certificates(bundle, known), build_constraints)

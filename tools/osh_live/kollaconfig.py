@@ -65,7 +65,7 @@ def write(work: Path, sources: dict[str, Path], constraints: Path | None) -> lis
     config = work / "kolla-build.conf"
     config.write_text(config_text(sources, kolla_sections(), constraints))
     trust = work / "host-trust.j2"
-    trust.write_text(hosttrust.host_override())
+    trust.write_text(hosttrust.host_override(versions.PIP_BUILD_CONSTRAINTS))
     return ["--config-file", str(config),
             "--base", "debian", "--base-tag", "bookworm",
             "--namespace", NAMESPACE, "--tag", TAG,

@@ -52,3 +52,8 @@ KOLLA_SOURCES = {
     "horizon-plugin-ironic-ui": "ironic-ui>=6.5,<6.6",
     "ironic-base": "ironic>=29,<30",
 }
+# Build tools as the 2025.1 series had them, for every pip run of the image
+# builds and of the constraints' resolution. setuptools 82 dropped
+# pkg_resources, which sdists of 2025.1's dependencies (Horizon's XStatic
+# namespace packages) still import to build, and some libraries at run time.
+PIP_BUILD_CONSTRAINTS = ["setuptools<82"]
