@@ -55,8 +55,9 @@ def main(args) -> int:
     if not kolla and not infras:
         raise LiveError(f"no image matches {args.only!r}")
     if args.list:
+        ids = host.image_ids()
         for ref in [kollaconfig.ref(n) for n in kolla] + [infra.ref(n) for n in infras]:
-            print(f"{ref}\t{'built' if host.podman_has_image(ref) else 'missing'}")
+            print(f"{ref}\t{'built' if ref in ids else 'missing'}")
         return 0
     host.ensure_podman()
     baseimage.ensure()

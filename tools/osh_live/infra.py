@@ -52,17 +52,17 @@ def recorded(image: str) -> dict:
     return json.loads(stamp.read_text()) if stamp.exists() else {}
 
 
-def current(image: str, key: str) -> bool:
+def current(image: str, key: str, ids: dict[str, str]) -> bool:
     seen = recorded(image)
-    return (seen.get("key") == key and host.podman_has_image(ref(image))
-            and host.image_id(ref(image)) == seen.get("id"))
+    return seen.get("key") == key and ids.get(ref(image)) == seen.get("id")
 
 
 def build(images: list[str]) -> list[str]:
     """Build what of `images` is not current; their refs."""
+    ids = host.image_ids()
     for image in images:
         key = context_key(HERE / image, baseimage.REF)
-        if current(image, key):
+        if current(image, key, ids):
             continue
         log = paths.cache("infra", "logs") / f"{image}-{time.strftime('%Y%m%d-%H%M%S')}.log"
         say(f"podman build {ref(image)}; log {log}")

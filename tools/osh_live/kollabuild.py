@@ -138,24 +138,23 @@ def _stamp(image: str) -> Path:
     return paths.cache("kolla", "built") / f"{image}.json"
 
 
-def current(image: str, key: str) -> bool:
-    """Whether podman has `image` built from `key`."""
+def current(image: str, key: str, ids: dict[str, str]) -> bool:
+    """Whether podman (its images: `ids`) has `image` built from `key`."""
     stamp = _stamp(image)
     if not stamp.exists():
         return False
     recorded = json.loads(stamp.read_text())
-    ref = kollaconfig.ref(image)
-    return (recorded.get("key") == key and host.podman_has_image(ref)
-            and host.image_id(ref) == recorded.get("id"))
+    return recorded.get("key") == key and ids.get(kollaconfig.ref(image)) == recorded.get("id")
 
 
 def build(plan: Plan, images: list[str]) -> list[str]:
     """Build what of `images` (and their parents) is not current; their refs."""
     needed = sorted({a for i in images for a in ancestry(i, plan.dockerfiles)})
-    stale = [i for i in needed if not current(i, plan.keys[i])]
+    ids = host.image_ids()
+    stale = [i for i in needed if not current(i, plan.keys[i], ids)]
     if stale:
         for image in stale:
-            if host.podman_has_image(kollaconfig.ref(image)):
+            if kollaconfig.ref(image) in ids:
                 run(["podman", "untag", kollaconfig.ref(image)], quiet=True)
         _kolla_build(plan, stale)
     return [kollaconfig.ref(i) for i in images]
@@ -186,7 +185,8 @@ def _kolla_build(plan: Plan, stale: list[str]) -> None:
         if name in plan.keys:
             _stamp(name).write_text(json.dumps(
                 {"key": plan.keys[name], "id": host.image_id(kollaconfig.ref(name))}))
-    failed = [i for i in stale if not current(i, plan.keys[i])]
+    ids = host.image_ids()
+    failed = [i for i in stale if not current(i, plan.keys[i], ids)]
     say(f"kolla-build: {len(built)} built in {time.monotonic() - started:.0f} s")
     if failed:
         raise LiveError(f"kolla-build did not build {', '.join(failed)}; "
