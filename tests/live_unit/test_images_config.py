@@ -114,9 +114,9 @@ def test_kolla_refs_can_be_named_by_the_charts_global_image_values():
 
 FILES = {
     "base": "FROM localhost/osh-live/debian:bookworm\n",
-    "openstack-base": "FROM openstack.kolla/base:2025.1-debian-bookworm\n",
-    "keystone-base": "FROM openstack.kolla/openstack-base:2025.1-debian-bookworm\n",
-    "keystone": "FROM openstack.kolla/keystone-base:2025.1-debian-bookworm\n"
+    "openstack-base": "FROM localhost/openstack.kolla/base:2025.1-debian-bookworm\n",
+    "keystone-base": "FROM localhost/openstack.kolla/openstack-base:2025.1-debian-bookworm\n",
+    "keystone": "FROM localhost/openstack.kolla/keystone-base:2025.1-debian-bookworm\n"
                 'LABEL name="keystone" build-date="20261129"\n',
 }
 

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 
-from osh_live import baseimage, host, infra, kollabuild, kollaconfig
+from osh_live import baseimage, host, imagecheck, infra, kollabuild, kollaconfig
 from osh_live.proc import LiveError, say
 from osh_live.imageload import load  # noqa: F401  (the cluster's entry point)
 
@@ -42,6 +42,9 @@ def add_arguments(parser, name: str) -> None:
                         help="only the images whose name matches REGEX (re.search)")
     parser.add_argument("--list", action="store_true",
                         help="print the image references and whether each is built; build nothing")
+    parser.add_argument("--check", action="store_true",
+                        help="after building, run the start path of keystone, kolla-toolbox and "
+                             "the infrastructure images under podman, with a client connecting")
 
 
 def selected(names: list[str], pattern: str | None) -> list[str]:
@@ -76,4 +79,8 @@ def main(args) -> int:
     for ref in refs:
         print(ref)
     say(f"images ready in {time.monotonic() - started:.0f} s")
+    if args.check:
+        results = imagecheck.run(kolla + infras)
+        if any(r.startswith("FAILED") for r in results.values()):
+            raise LiveError("some image checks failed (above)")
     return 0

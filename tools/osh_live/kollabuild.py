@@ -26,7 +26,7 @@ _BUILD_DATE = re.compile(r'\s*build-date="\d+"')
 def parent(dockerfile: str) -> str | None:
     """The Kolla image a Dockerfile builds on; None for the base image."""
     match = _FROM.search(dockerfile)
-    prefix = f"{kollaconfig.NAMESPACE}/"
+    prefix = f"{kollaconfig.REGISTRY}/{kollaconfig.NAMESPACE}/"
     if not match or not match.group(1).startswith(prefix):
         return None
     return match.group(1)[len(prefix):].split(":")[0]

@@ -22,7 +22,10 @@ REGISTRY = "localhost"
 
 
 def ref(image: str) -> str:
-    """The name podman gives a kolla-build image (no registry: localhost)."""
+    """The name of a kolla-build image. kolla-build is given the registry:
+    without it the name would be `openstack.kolla/<image>`, whose first part
+    (it has a dot) podman and containerd take for a registry's host, and the
+    charts' <registry>/<namespace>/<image> could not name it."""
     return f"{REGISTRY}/{NAMESPACE}/{image}:{TAG}"
 
 
@@ -54,7 +57,7 @@ def config_text(sources: dict[str, Path], known: list[str],
 
 def templates_key(work: Path) -> str:
     """The digest of what the Dockerfiles are rendered from (after write())."""
-    parts = [versions.KOLLA, NAMESPACE, TAG, OVERRIDES.read_text(), REPOS.read_text(),
+    parts = [versions.KOLLA, REGISTRY, NAMESPACE, TAG, OVERRIDES.read_text(), REPOS.read_text(),
              (work / "host-trust.j2").read_text()]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -68,6 +71,6 @@ def write(work: Path, sources: dict[str, Path], constraints: Path | None) -> lis
     trust.write_text(hosttrust.host_override(versions.PIP_BUILD_CONSTRAINTS))
     return ["--config-file", str(config),
             "--base", "debian", "--base-tag", "bookworm",
-            "--namespace", NAMESPACE, "--tag", TAG,
+            "--registry", REGISTRY, "--namespace", NAMESPACE, "--tag", TAG,
             "--template-override", str(OVERRIDES), "--template-override", str(trust),
             "--repos-yaml", str(REPOS)]
