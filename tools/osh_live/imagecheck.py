@@ -92,7 +92,7 @@ def check_kolla_toolbox(work: Path) -> str:
                     {"command": "openstack --version", "config_files": []}, {}, {}, work / "toolbox")
     if result.returncode != 0:
         raise LiveError(f"openstack --version: {result.stdout[-1500:]}{result.stderr[-1500:]}")
-    return (result.stdout + result.stderr).strip().splitlines()[-1]
+    return result.stdout.strip().splitlines()[-1]
 
 
 def check_postgres(work: Path) -> str:
