@@ -5,11 +5,12 @@ cluster's containerd (load()), for osh_live.cluster.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import re
-import sys
 import time
 
-from osh_live import baseimage, host, imagecheck, infra, kollabuild, kollaconfig
+from osh_live import baseimage, host, imagecheck, infra, kollabuild, kollaconfig, paths
 from osh_live.proc import LiveError, say
 from osh_live.imageload import load  # noqa: F401  (the cluster's entry point)
 
@@ -62,6 +63,32 @@ def main(args) -> int:
         for ref in [kollaconfig.ref(n) for n in kolla] + [infra.ref(n) for n in infras]:
             print(f"{ref}\t{'built' if ref in ids else 'missing'}")
         return 0
+    with _one_build_at_a_time():
+        refs = _build(kolla, infras)
+    for ref in refs:
+        print(ref)
+    say(f"images ready in {time.monotonic() - started:.0f} s")
+    if args.check:
+        results = imagecheck.run(kolla + infras)
+        if any(r.startswith("FAILED") for r in results.values()):
+            raise LiveError("some image checks failed (above)")
+    return 0
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time():
+    """Builds share kolla-build's work directory and the podman service's
+    socket: a second `tools/live images` waits for the first."""
+    with (paths.cache() / "images.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("another image build runs; waiting for it")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build(kolla: list[str], infras: list[str]) -> list[str]:
     host.ensure_podman()
     baseimage.ensure()
     refs = []
@@ -76,11 +103,4 @@ def main(args) -> int:
         refs += infra.build(infras)
     if later:
         refs += kollabuild.build(plan, later)
-    for ref in refs:
-        print(ref)
-    say(f"images ready in {time.monotonic() - started:.0f} s")
-    if args.check:
-        results = imagecheck.run(kolla + infras)
-        if any(r.startswith("FAILED") for r in results.values()):
-            raise LiveError("some image checks failed (above)")
-    return 0
+    return refs
