@@ -93,14 +93,12 @@ def _build(kolla: list[str], infras: list[str]) -> list[str]:
     baseimage.ensure()
     refs = []
     # Keystone and kolla-toolbox first, the infrastructure next (both are
-    # what a first install needs), then the other Kolla images.
-    first = [n for n in kolla if n in KOLLA_FIRST]
-    later = [n for n in kolla if n not in KOLLA_FIRST]
+    # what a first install needs), then the node agents and compute, then
+    # the rest: one kolla-build each, as kolla-build orders its own queue.
     plan = kollabuild.Plan(KOLLA_IMAGES) if kolla else None
-    if first:
-        refs += kollabuild.build(plan, first)
-    if infras:
-        refs += infra.build(infras)
-    if later:
-        refs += kollabuild.build(plan, later)
+    for group in (KOLLA_FIRST, None, KOLLA_NEXT, KOLLA_REST):
+        if group is None:
+            refs += infra.build(infras) if infras else []
+        elif names := [n for n in kolla if n in group]:
+            refs += kollabuild.build(plan, names)
     return refs
