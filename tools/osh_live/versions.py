@@ -21,3 +21,39 @@ OPENSTACK_SERIES = "2025.1"
 CRI_TOOLS = "v1.34.0"
 # The pod sandbox image, compiled from Kubernetes' own pause.c.
 PAUSE = "3.10.1"
+
+# The tools kolla-build runs with, in its own venv (osh_live.kollaenv): the
+# podman API client kolla-build's podman engine imports, and a pip whose
+# resolver can leave out what was uploaded after a date (the constraints).
+PODMAN_CLIENT = "5.8.0"
+PIP = "26.3"
+# The 2025.1 release date: the day the series' libraries are read at
+# (osh_live.constraints).
+OPENSTACK_RELEASE_DATE = "2025-04-02"
+
+# Kolla's sources, each from the PyPI sdist of its 2025.1 (Epoxy) release:
+# kolla-build source section -> requirement (osh_live.sources). Only the
+# plugins of services the region runs are listed; Kolla's other plugin
+# sections of the images built are switched off (osh_live.kollaconfig).
+KOLLA_SOURCES = {
+    "keystone-base": "keystone>=27,<28",
+    "nova-base": "nova>=31,<32",
+    "placement-base": "openstack-placement>=13,<14",
+    "neutron-base": "neutron>=26,<27",
+    "neutron-base-plugin-networking-baremetal": "networking-baremetal>=6.5,<6.6",
+    "glance-base": "glance>=30,<31",
+    "cinder-base": "cinder>=26,<27",
+    "manila-base": "manila>=20,<21",
+    "barbican-base": "barbican>=20,<21",
+    "designate-base": "designate>=20,<21",
+    "horizon": "horizon>=25.3,<25.4",
+    "horizon-plugin-designate-dashboard": "designate-dashboard>=20,<21",
+    "horizon-plugin-manila-ui": "manila-ui>=13,<14",
+    "horizon-plugin-ironic-ui": "ironic-ui>=6.5,<6.6",
+    "ironic-base": "ironic>=29,<30",
+}
+# Build tools as the 2025.1 series had them, for every pip run of the image
+# builds and of the constraints' resolution. setuptools 82 dropped
+# pkg_resources, which sdists of 2025.1's dependencies (Horizon's XStatic
+# namespace packages) still import to build, and some libraries at run time.
+PIP_BUILD_CONSTRAINTS = ["setuptools<82"]
