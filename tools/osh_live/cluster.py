@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from osh_live import addons, containerd, daemons, gobuild, hostsetup, network, paths, pki, versions
+from osh_live import addons, containerd, daemons, gobuild, host, imageload, network, paths, pki
 from osh_live.proc import LiveError, output, run, say
 
 NODE = "osh-live"
@@ -60,7 +60,8 @@ def kubectl_binary() -> Path:
 
 def up(args) -> int:
     started = time.monotonic()
-    hostsetup.ensure_packages()
+    host.ensure_packages(host.CLUSTER_PACKAGES)
+    host.ensure_podman()
     network.prepare_host()
     k8s = gobuild.build(gobuild.KUBERNETES)
     etcd_bin = gobuild.build(gobuild.ETCD)
@@ -74,7 +75,7 @@ def up(args) -> int:
     network.write_cni_config()
     daemons.start(containerd.daemon(config))
     _wait("containerd", lambda: containerd.address().exists() and _ctr_ready(), 30)
-    containerd.import_from_podman(addons.build_images())
+    imageload.load(addons.build_images(), str(containerd.address()))
 
     daemons.start(_etcd(etcd_bin, certs))
     _wait("etcd", _etcd_healthy, 60)

@@ -27,8 +27,21 @@ PACKAGES = {
     "runc": "/usr/sbin/runc",
     "debootstrap": "/usr/sbin/debootstrap",
     "containerd": "/usr/bin/containerd",
+    "containernetworking-plugins": "/usr/lib/cni/bridge",
+    "conntrack": "/usr/sbin/conntrack",
+    "iptables": "/usr/sbin/iptables",
+    "iproute2": "/usr/sbin/ip",
+    "openssl": "/usr/bin/openssl",
+    "gcc": "/usr/bin/gcc",
+    "libc6-dev": "/usr/lib/x86_64-linux-gnu/libc.a",
     "libkrb5-dev": "/usr/bin/krb5-config",
 }
+
+# What the cluster itself runs on: containerd, runc and the CNI plugins are
+# Debian's (its own components are built from source, osh_live.gobuild);
+# gcc and libc's static archive compile the pause binary.
+CLUSTER_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "conntrack",
+                    "iptables", "iproute2", "openssl", "gcc", "libc6-dev"]
 
 
 def ensure_packages(names: list[str]) -> None:

@@ -48,6 +48,13 @@ def add_arguments(parser, name: str) -> None:
                              "the infrastructure images under podman, with a client connecting")
 
 
+def built_refs() -> list[str]:
+    """The references of every image of the region that podman has built."""
+    ids = host.image_ids()
+    return [ref for ref in [kollaconfig.ref(n) for n in KOLLA_IMAGES]
+            + [infra.ref(n) for n in infra.IMAGES] if ref in ids]
+
+
 def selected(names: list[str], pattern: str | None) -> list[str]:
     return [n for n in names if pattern is None or re.search(pattern, n)]
 

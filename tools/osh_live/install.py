@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from osh_live import cluster, paths
+from osh_live import cluster, containerd, imageload, images, paths
 from osh_live.proc import LiveError, output, run, say
 
 # Charts of the openstack umbrella that `--only` can keep (the rest are disabled).
@@ -87,6 +87,10 @@ def install(region: str, *, release: str = "europe", namespace: str = "openstack
     for directory in (paths.ROOT / "charts" / "openstack", chart):
         helm("dependency", "build", str(directory), quiet=True)
     prepare_cluster(namespace)
+    # The charts run images built here and never pulled (pullPolicy Never):
+    # containerd gets every built one it lacks; one not built yet fails its
+    # pod with ErrImageNeverPull, naming it.
+    imageload.load(images.built_refs(), str(containerd.address()))
     overlay = overlay or paths.ROOT / "overlays" / "live"
     args = ["upgrade", "--install", release, str(chart), "--namespace", namespace,
             "-f", str(overlay / "values.yaml")]

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from osh_live import cluster, paths
+from osh_live import addons, baseimage, cluster, containerd, imageload, kollaconfig, paths
 
 
 def add_arguments(parser, name: str) -> None:
@@ -20,8 +20,15 @@ def add_arguments(parser, name: str) -> None:
 def main(args) -> int:
     if not args.no_up:
         cluster.up(type("Args", (), {"no_wait": False})())
+    # What the suite's own pods run: the base image (a shell), CoreDNS (a
+    # server), and Kolla's keystone and kolla-toolbox for the small chart.
+    test_images = [baseimage.REF, addons.COREDNS_IMAGE,
+                   kollaconfig.ref("keystone"), kollaconfig.ref("kolla-toolbox")]
+    imageload.load(test_images, str(containerd.address()))
     env = {
         **os.environ,
+        "OSH_LIVE_SHELL_IMAGE": baseimage.REF,
+        "OSH_LIVE_SERVER_IMAGE": addons.COREDNS_IMAGE,
         "OSH_LIVE_KUBECONFIG": str(cluster.admin_kubeconfig()),
         "OSH_LIVE_KUBECTL": str(cluster.kubectl_binary()),
         "KUBECONFIG": str(cluster.admin_kubeconfig()),
