@@ -33,5 +33,8 @@ def main(args) -> int:
         "OSH_LIVE_KUBECTL": str(cluster.kubectl_binary()),
         "KUBECONFIG": str(cluster.admin_kubeconfig()),
     }
-    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/live", *args.rest]
+    # Paths given select tests inside the live suite; none means all of it.
+    paths_given = any(arg.startswith("tests/live") for arg in args.rest)
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+            *([] if paths_given else ["tests/live"]), *args.rest]
     return subprocess.run(argv, cwd=paths.ROOT, env=env).returncode
