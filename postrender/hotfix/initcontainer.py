@@ -10,7 +10,6 @@ imports the patched code. Builders only: the pod is edited in `mount`.
 """
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
@@ -25,20 +24,23 @@ SITE_PACKAGES = f"{initscript.KOLLA_VENV}/{initscript.SITE_PACKAGES_LINK}"
 # without that venv the program says so and exits 0 (see initscript).
 COMMAND_HEAD = ["python3"]
 
-# The container it serves may be privileged; the copy needs no privilege at all.
-SECURITY_CONTEXT = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "readOnlyRootFilesystem": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 # Taken over from the container it serves, so that it runs as the same user.
 IDENTITY_FIELDS = ("runAsUser", "runAsGroup", "runAsNonRoot")
-# Below the smallest request of the charts' Kolla containers, so that the
-# pod's effective request (the larger of init and regular) does not change.
-# The memory limit bounds a runaway copy; CPU is left unbounded, as a limit
-# would only slow the copy down.
-RESOURCES = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+
+
+def security_context() -> dict:
+    """The container it serves may be privileged; the copy needs no privilege at all,
+    and writes nothing but its emptyDir."""
+    return {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def resources() -> dict:
+    """Below the smallest request of the charts' Kolla containers, so that the pod's
+    effective request (the larger of init and regular) does not change. The memory
+    limit bounds a runaway copy; CPU is left unbounded, as a limit only slows the copy."""
+    return {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+
 _OWN_VOLUME = re.compile(rf"^{NAME}(-[0-9]+)?-site-packages$")
 
 
@@ -76,7 +78,8 @@ def init_container(group: int, served: dict, config_volumes: list[tuple[str, str
                    site_entries: list[str]) -> dict:
     """The init container for one image; `config_volumes` is (volume, ConfigMap) in
     part order, `served` the first container that runs that image."""
-    security = {k: copy.deepcopy(v) for k, v in (served.get("securityContext") or {}).items()
+    # Scalars (a uid, a gid, a boolean): nothing to copy deeply.
+    security = {k: v for k, v in (served.get("securityContext") or {}).items()
                 if k in IDENTITY_FIELDS}
     container = {"name": name(group), "image": served["image"]}
     if "imagePullPolicy" in served:
@@ -84,8 +87,8 @@ def init_container(group: int, served: dict, config_volumes: list[tuple[str, str
     container.update({
         "command": [*COMMAND_HEAD, script_path(config_volumes[0][1])],
         "args": list(site_entries),
-        "securityContext": {**SECURITY_CONTEXT, **security},
-        "resources": copy.deepcopy(RESOURCES),
+        "securityContext": {**security_context(), **security},
+        "resources": resources(),
         # A conflict's message then shows in `kubectl describe pod` too.
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "volumeMounts": [

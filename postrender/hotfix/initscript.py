@@ -428,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         patches = find_patches(args.patches)
         _check_entries(args.entries, patches)
         _clear(args.output)
+        cleared = time.monotonic()
         tree = os.path.join(scratch, "tree")
         results: list[Result] = []
         if site is not None and patches:
@@ -457,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
                   for outcome in (APPLIED, ALREADY_APPLIED, SKIPPED)}
         log(f"{counts[APPLIED]} applied, {counts[ALREADY_APPLIED]} already applied, "
             f"{counts[SKIPPED]} skipped; patched copies of {', '.join(args.entries)} from "
-            f"{site} (patches {judged - started:.1f} s, copy {time.monotonic() - judged:.1f} s)")
+            f"{site} (former copy removed in {cleared - started:.1f} s, patches judged in "
+            f"{judged - cleared:.1f} s, copied and patched in {time.monotonic() - judged:.1f} s)")
         return 0
     except Failure as err:
         log(f"error: {err}")
