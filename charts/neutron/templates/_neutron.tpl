@@ -145,7 +145,7 @@ spec:
 {{- end -}}
 
 {{/*
-One Kolla container of an agent pod: started through the hot-fix script,
+One Kolla container of an agent pod: started through the image's entrypoint,
 its Kolla config dir is the Secret neutron-agent with its own
 config-<role>.json as config.json (a subPath: the Secret is shared).
 */}}

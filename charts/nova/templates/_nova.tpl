@@ -89,8 +89,8 @@ fsGroup: 42436
 {{- end -}}
 
 {{/*
-A control-plane Deployment: one Kolla container started through the hot-fix
-script, with the nova-etc config of its role.
+A control-plane Deployment: one Kolla container started through the image's
+own entrypoint, with the nova-etc config of its role.
 
   include "nova.deployment" (dict "ctx" $ "component" "conductor" "image" "nova-conductor" "replicas" 1 "files" (list "nova.conf"))
 Optional: "port" (container port number, named "api") and "probe" (HTTP path).
