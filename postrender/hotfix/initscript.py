@@ -89,7 +89,14 @@ class Patch:
         return list(seen)
 
     def section(self, diff: FileDiff) -> str:
-        return "\n".join(self.text.splitlines()[diff.start:diff.end]) + "\n"
+        return "\n".join(_lines(self.text)[diff.start:diff.end]) + "\n"
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as GNU patch sees them: split at newlines only. str.splitlines would
+    also split at a form feed, which Python sources use as a page break."""
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def _header_path(value: str) -> str:
@@ -104,7 +111,7 @@ def _header_path(value: str) -> str:
 def file_diffs(text: str) -> list[FileDiff]:
     """The file diffs of a unified diff; hunk bodies are skipped by their line counts,
     so a removed line that reads '--- x' is never taken for a header."""
-    lines = text.splitlines()
+    lines = _lines(text)
     found: list[FileDiff] = []
     i = 0
     while i < len(lines):

@@ -263,3 +263,17 @@ def test_the_diff_reader_is_not_fooled_by_hunk_lines_that_look_like_headers():
             " y = 2\n")
     assert [d.target for d in initscript.file_diffs(text)] == ["nova/a.py"]
     assert [p.path for p in unidiff.PatchSet(text)] == ["nova/a.py"]
+
+
+def test_a_form_feed_in_a_hunk_is_a_character_not_a_line_break(tmp_path):
+    """Python sources use ^L as a page break; GNU patch splits at newlines only."""
+    tricky = ("--- a/nova/a.py\n+++ b/nova/a.py\n@@ -1,2 +1,2 @@\n \x0c\n"
+              "--- a/x.py\n+++ b/y.py\n")  # a removed '-- a/x.py', an added '++ b/y.py'
+    assert [d.target for d in initscript.file_diffs(tricky)] == ["nova/a.py"]
+    assert patchfile.parse("nova", "x.patch", tricky, "x.patch").files == ("nova/a.py",)  # the stage's
+    text = ("--- a/nova/a.py\n+++ b/nova/a.py\n@@ -1,2 +1,2 @@\n \x0c\n-A = 1\n+A = 2\n"
+            "--- a/nova/b.py\n+++ b/nova/b.py\n@@ -1 +1 @@\n-B = 1\n+B = 2\n")
+    _, out, result = start(tmp_path, {"nova-patches": {"0001-ff.patch": text}},
+                           files={"nova/a.py": "\x0c\nA = 1\n", "nova/b.py": "B = 1\n"})
+    assert result.returncode == 0, result.stderr
+    assert (out / "nova/a.py").read_text() == "\x0c\nA = 2\n" and (out / "nova/b.py").read_text() == "B = 2\n"
