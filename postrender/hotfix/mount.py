@@ -102,12 +102,13 @@ def mount(doc: Document, groups: list[list[tuple[str, int]]], names: list[str],
                               field=f"{prefix}.volumes[{found}]", **doc.error_location())
     current = spec.get("initContainers") or []
     own = {initcontainer.name(group) for group in range(len(groups))}
-    for i, container in enumerate(current):
-        if isinstance(container, dict) and container.get("name") in own \
-                and not initcontainer.is_own(container):
-            raise ConfigError(f"init container {container.get('name')!r} is the chart's; the "
+    # Container names are unique across a pod's init and regular containers.
+    for list_name, i, container in podtemplate.containers(spec):
+        if container.get("name") in own and not (list_name == "initContainers"
+                                                 and initcontainer.is_own(container)):
+            raise ConfigError(f"container {container.get('name')!r} is the chart's; the "
                               "hot-fix init container needs that name",
-                              field=f"{prefix}.initContainers[{i}]", **doc.error_location())
+                              field=f"{prefix}.{list_name}[{i}]", **doc.error_location())
     # Ours first: an init container of the chart that runs the component's
     # image must already see the patched copies.
     chart_inits = [c for c in current if not (isinstance(c, dict) and initcontainer.is_own(c))]

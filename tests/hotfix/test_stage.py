@@ -336,6 +336,8 @@ def test_a_volume_of_the_configmap_the_chart_already_has_is_reused(tmp_path):
      "spec.template.spec.volumes[0]"),
     (lambda spec: spec["initContainers"].append(container("hotfix", "busybox:1")),
      "spec.template.spec.initContainers[1]"),
+    (lambda spec: spec["containers"].append(container("hotfix", "busybox:1")),
+     "spec.template.spec.containers[2]"),
     (lambda spec: spec["containers"][0].update(volumeMounts=[{"name": "x", "mountPath": f"{SITE}/nova"}]),
      "spec.template.spec.containers[0].volumeMounts"),
 ])
