@@ -38,8 +38,10 @@ def security_context() -> dict:
 def resources() -> dict:
     """Below the smallest request of the charts' Kolla containers, so that the pod's
     effective request (the larger of init and regular) does not change. The memory
-    limit bounds a runaway copy; CPU is left unbounded, as a limit only slows the copy."""
+    limit holds the program (35 MB for nova) and the copy's page cache, which is
+    charged to the container; CPU is left unbounded, as a limit only slows the copy."""
     return {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+
 
 _OWN_VOLUME = re.compile(rf"^{NAME}(-[0-9]+)?-site-packages$")
 

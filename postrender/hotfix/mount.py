@@ -153,16 +153,17 @@ def _with_before(mapping: dict, anchor: str, key: str, value) -> dict:
 
 def _config_volumes(doc: Document, volumes: list[dict], names: list[str],
                     prefix: str) -> tuple[list[tuple[str, str]], list[dict]]:
-    """(volume, ConfigMap) per patch ConfigMap, reusing a volume of it that the
-    pod already has, and the volumes to add."""
+    """(volume, ConfigMap) per patch ConfigMap, reusing a volume of all of it that
+    the pod already has, and the volumes to add."""
     found_volumes, new_volumes = [], []
     for config_name in names:
         found = next((v.get("name") for v in volumes
-                      if (v.get("configMap") or {}).get("name") == config_name), None)
+                      if (v.get("configMap") or {}).get("name") == config_name
+                      and not v["configMap"].get("items")), None)
         if found is None:
             taken = next((i for i, v in enumerate(volumes) if v.get("name") == config_name), None)
             if taken is not None:
-                raise ConfigError(f"volume {config_name!r} exists but is not ConfigMap "
+                raise ConfigError(f"volume {config_name!r} exists but is not all of ConfigMap "
                                   f"{config_name!r}; the hot-fix init container needs that name",
                                   field=f"{prefix}.volumes[{taken}]", **doc.error_location())
             new_volumes.append({"name": config_name, "configMap": {"name": config_name}})

@@ -332,6 +332,9 @@ def test_a_volume_of_the_configmap_the_chart_already_has_is_reused(tmp_path):
 @pytest.mark.parametrize("change, field", [
     (lambda spec: spec.update(volumes=[{"name": "nova-patches", "emptyDir": {}}]),
      "spec.template.spec.volumes[0]"),
+    (lambda spec: spec.update(volumes=[{"name": "nova-patches", "configMap": {
+        "name": "nova-patches", "items": [{"key": "0001-compute.patch", "path": "x.patch"}]}}]),
+     "spec.template.spec.volumes[0]"),
     (lambda spec: spec.update(volumes=[{"name": "hotfix-site-packages", "hostPath": {"path": "/x"}}]),
      "spec.template.spec.volumes[0]"),
     (lambda spec: spec["initContainers"].append(container("hotfix", "busybox:1")),

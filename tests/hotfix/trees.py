@@ -6,6 +6,7 @@ Kolla 2025.1's layout: pyvenv.cfg and the `lib/python3 -> python3.X` symlink.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -110,7 +111,9 @@ _EMPTY_VENVS: list[Path] = []
 def kolla_venv(root: Path, files: dict[str, str] | None = None, symlink: bool = True) -> Path:
     """A real venv of this Python, with Kolla's symlink; returns its site-packages."""
     if not _EMPTY_VENVS:  # made once: copying it is ten times faster than `python -m venv`
-        template = Path(tempfile.mkdtemp(prefix="osh-empty-venv-")) / "venv"
+        scratch = tempfile.mkdtemp(prefix="osh-empty-venv-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        template = Path(scratch) / "venv"
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(template)], check=True)
         _EMPTY_VENVS.append(template)
     shutil.copytree(_EMPTY_VENVS[0], root, symlinks=True)
