@@ -85,7 +85,8 @@ def mount(doc: Document, groups: list[list[tuple[str, int]]], names: list[str],
     """
     spec = podtemplate.pod_spec(doc.obj)
     prefix = f"{podtemplate.field_path(doc.kind)}.spec"
-    volumes = [v for v in spec.get("volumes") or [] if isinstance(v, dict)]
+    # Indexes into the pod's own list: they name the field in errors.
+    volumes = [v if isinstance(v, dict) else {} for v in spec.get("volumes") or []]
     config_volumes, new_volumes = _config_volumes(doc, volumes, names, prefix)
     by_position = {(list_name, i): c for list_name, i, c in podtemplate.containers(spec)}
     inits = []
