@@ -54,6 +54,14 @@ class Image:
                     if p.name.startswith("python3.") and not p.is_symlink())
 
 
+def cannot_build() -> str | None:
+    """Why the venv cannot be made here, or None."""
+    if not SYSTEM_PYTHON.is_file():
+        return (f"{SYSTEM_PYTHON} is missing: the Kolla-layout venv is made by the system's "
+                "Python, which every user may run, as Kolla's is")
+    return None
+
+
 def passwd() -> str:
     return "".join(f"{name}:x:{uid}:{gid}::/var/lib/{name}:/usr/sbin/nologin\n"
                    for name, (uid, gid) in USERS.items() if name != "root") \

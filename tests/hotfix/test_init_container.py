@@ -22,7 +22,8 @@ from tests.charts.conftest import NAMESPACE, RELEASE, built_chart_tree, document
 from tests.conftest import ROOT
 from tests.hotfix import kolla_image, kubelet
 
-pytestmark = pytest.mark.skipif(kubelet.can_run() is not None, reason=str(kubelet.can_run()))
+WHY_NOT = kubelet.can_run() or kolla_image.cannot_build()
+pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))
 
 REGION_PATCHES = ROOT / "overlays" / "europe-example-region" / "patches"
 VENDOR = 'NOVA_VENDOR = "OpenStack Foundation"\n'
