@@ -4,7 +4,7 @@
 A scratch project gets --patches patch files per component (nova, neutron),
 each a real unified diff of --lines added lines; the stream holds --docs
 Deployments, half labelled nova and half neutron, all on Kolla images, so
-every workload is mounted and re-serialised (the worst case).
+every workload gets the init container and is re-serialised (the worst case).
 Reported, best of --repeat: hotfix.load (unidiff validation of every patch),
 stage.apply on the parsed stream, and emit of the result.
 
@@ -40,8 +40,6 @@ spec:
       containers:
         - name: main
           image: quay.io/openstack.kolla/{component}-api:2025.1-ubuntu-noble
-          command: ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
-          args: ["kolla_start"]
 """
 
 

@@ -30,8 +30,9 @@ USAGE = """
 DESCRIPTION = """\
 Helm post-renderer for openstack-helm. Reads the manifests Helm rendered on
 stdin and writes them to stdout with the region's overlay applied: kustomize
-patches, images, labels and generators; hot-fix patch ConfigMaps and their
-mounts; node placement (tolerations, node selection, pinning, zone spread).
+patches, images, labels and generators; hot-fix patch ConfigMaps and the
+init container that applies them to copies mounted over site-packages; node
+placement (tolerations, node selection, pinning, zone spread).
 With neither --region nor --overlay, the stream passes through unchanged
 (parsed and validated)."""
 

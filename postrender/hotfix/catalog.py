@@ -27,7 +27,7 @@ COMPONENT = re.compile(r"^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$")
 
 @dataclass
 class Catalog:
-    """Validated patches by component, each list in the order the start-up applies them."""
+    """Validated patches by component, each list in the order the init container applies them."""
 
     file: str
     patches: dict[str, list[PatchFile]] = field(default_factory=dict)
@@ -117,7 +117,7 @@ def _read_dir(overlay_dir: OverlayDir, directory: Path) -> list[PatchFile]:
                                   file=shown)
             if not entry.name.endswith(".patch"):
                 raise ConfigError("only *.patch files belong in a component dir (the "
-                                  "start-up script applies /*-patches/*.patch)", file=shown)
+                                  "init container applies <ConfigMap>/*.patch)", file=shown)
             text = overlay_dir.read_text(entry)
             patches.append(patchfile.parse(component, entry.name, text, shown))
     return patches

@@ -14,11 +14,16 @@ from postrender import cli
 from postrender.errors import ConfigError, ExitCode, UsageError
 
 HELP = """\
-Judge every hot-fix patch of the region against a site-packages tree, as the
-start-up script would at container start: each patch applies, is already
+Judge every hot-fix patch of the region against an image's site-packages, as
+the hot-fix init container would at pod start: each patch applies, is already
 applied, is skipped (its first file is not in this tree: another package or
 release), or conflicts. Each component's patches are applied in order to a
 scratch copy, so a patch that builds on an earlier one is judged correctly.
+
+--site-packages takes a venv (a dir with pyvenv.cfg, such as a copy of
+/var/lib/kolla/venv), an image's root file system (it holds
+var/lib/kolla/venv), or site-packages itself. A venv's site-packages is the
+one its own Python's sysconfig gives (purelib), read from its pyvenv.cfg.
 
 The patches are the ones the overlay's hotfix.yaml declares; name the region
 with --region or --overlay (here or before 'patches').
@@ -40,7 +45,8 @@ def register(subparsers) -> None:
                              description=HELP,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--site-packages", metavar="DIR", type=Path, required=True,
-                     help="a site-packages dir, or a Kolla venv holding lib/python3*/site-packages")
+                     help="site-packages, a venv holding it, or an image's root file system "
+                          "holding the Kolla venv")
     run.add_argument("--component", metavar="C",
                      help="only this component's patches (a dir name under the patch dirs)")
     target = run.add_mutually_exclusive_group()
@@ -71,7 +77,7 @@ def verify_command(args: argparse.Namespace, channel) -> tuple[str, int]:
     if not site.is_dir():
         raise UsageError(f"--site-packages {site}: not a directory")
     if shutil.which("patch") is None:
-        raise UsageError("patches verify needs GNU patch on PATH, as the start-up script does")
+        raise UsageError("patches verify needs GNU patch on PATH, as the init container does")
     catalog = catalog_module.load(overlay)
     if catalog is None:
         raise ConfigError(f"overlay {overlay.display(overlay.path)} has no "

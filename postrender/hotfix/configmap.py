@@ -1,9 +1,11 @@
 """The `<component>-patches` ConfigMaps that carry one component's patches.
 
-Patches are packed in apply order into `<component>-patches`, then
-`<component>-2-patches`, `<component>-3-patches`, ...: every mount path still
-matches the start-up script's /*-patches/*.patch glob. A ConfigMap of the
-same name that the chart already renders is merged into, never overwritten.
+The first, `<component>-patches`, also carries the init container's program.
+Patches are packed in apply order into it, then `<component>-2-patches`,
+`<component>-3-patches`, ...: the init container mounts each under
+/var/lib/osh/hotfix and applies <dir>/*.patch of every `*-patches` dir there.
+A ConfigMap of the same name that the chart already renders is merged into,
+never overwritten.
 """
 from __future__ import annotations
 
@@ -24,15 +26,18 @@ def data_size(data: dict) -> int:
 
 
 def pack(component: str, patches: list[PatchFile], existing: dict[str, dict],
+         program: dict[str, str] | None = None,
          limit: int = MAX_DATA_BYTES) -> list[tuple[str, dict]]:
     """(ConfigMap name, data to add) for each part, filling parts in order.
 
     `existing` maps a ConfigMap name to the data the chart already gives it;
-    that data counts against the part's limit.
+    that data counts against the part's limit. `program` goes into the first
+    part, after its patches.
     """
+    program = dict(program or {})
     parts: list[tuple[str, dict]] = []
     part, data = 1, {}
-    used = data_size(existing.get(name(component, part), {}))
+    used = data_size(existing.get(name(component, part), {})) + data_size(program)
     for patch in patches:
         while used + patch.size > limit:
             if not data and used == 0:
@@ -46,18 +51,25 @@ def pack(component: str, patches: list[PatchFile], existing: dict[str, dict],
         used += patch.size
     if data:
         parts.append((name(component, part), data))
+    if program:
+        if parts and parts[0][0] == name(component, 1):
+            parts[0][1].update(program)
+        else:
+            parts.insert(0, (name(component, 1), program))
     return parts
 
 
 def merge(doc: Document, data: dict, patches: dict[str, PatchFile]) -> None:
-    """Add patch keys to a ConfigMap the chart rendered; a different value under a key is an error."""
+    """Add keys to a ConfigMap the chart rendered; a different value under a key is an error."""
     current = doc.obj.get("data") or {}
     if not isinstance(current, dict):
         raise ConfigError("data is not a mapping", field="data", **doc.error_location())
     for key, value in data.items():
         if key in current and current[key] != value:
-            raise ConfigError(f"the chart's ConfigMap already has key {key!r}, and the patch "
-                              f"{patches[key].path} would replace it: rename the patch",
+            ours = (f"the patch {patches[key].path} would replace it: rename the patch"
+                    if key in patches else "the hot-fix init container's program needs that "
+                    "key: rename the chart's")
+            raise ConfigError(f"the chart's ConfigMap already has key {key!r}, and {ours}",
                               field=f"data.{key}", **doc.error_location())
     if all(key in current for key in data):
         return  # this stage's own output, run again

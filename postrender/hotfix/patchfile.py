@@ -2,7 +2,7 @@
 
 A patch is a unified diff whose paths, with one leading level stripped
 (`patch -p1`), stay inside site-packages. This module rejects what the
-start-up script could not apply safely; it never reads files itself (the
+init container could not apply safely; it never reads files itself (the
 caller hands it the text it read through OverlayDir).
 """
 from __future__ import annotations

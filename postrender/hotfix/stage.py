@@ -1,8 +1,9 @@
-"""The hot-fix stage: patch ConfigMaps per component, mounted into its Kolla containers.
+"""The hot-fix stage: patch ConfigMaps per component, applied by an init container.
 
 Switched on by the overlay's hotfix.yaml, which names the patch dirs. Every
 patch is validated when the stage loads, before any document is emitted. The
-stage adds ConfigMaps, volumes, read-only mounts and a checksum annotation; it
+stage adds ConfigMaps (the patches and the init container's program), an init
+container per image, volumes, read-only mounts and a checksum annotation; it
 never changes a container's command, image or anything else in the pod.
 """
 from __future__ import annotations
@@ -14,13 +15,18 @@ from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.hotfix import catalog as catalog_module
 from postrender.errors import ConfigError
-from postrender.hotfix import configmap, mount, patchfile
+from postrender.hotfix import configmap, initcontainer, mount, patchfile
 from postrender.hotfix.catalog import Catalog
 from postrender.overlaydir import OverlayDir
 
 COMPONENT_LABEL = "hotfix-patches"
 # Labels the stage sets itself on a component's patch ConfigMaps.
 OWN_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
+# Hooks that Helm runs once the release's objects, the patch ConfigMaps among
+# them, are in place. Any other hook (pre-install, pre-upgrade, ...) may run
+# before they exist, and its pod would wait for them forever.
+AFTER_RELEASE_HOOKS = frozenset({"post-install", "post-upgrade", "post-rollback",
+                                 "test", "test-success"})
 
 
 class HotfixStage:
@@ -29,17 +35,19 @@ class HotfixStage:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
-    def kolla_containers(self, spec: dict, component: str) -> list[tuple[str, int]]:
-        """(list name, index) of the init and regular containers running the component's venv."""
-        found = []
+    def kolla_containers(self, spec: dict, component: str) -> list[list[tuple[str, int]]]:
+        """(list name, index) of the init and regular containers running the
+        component's venv, grouped by image in pod order: one init container each."""
+        groups: dict[str, list[tuple[str, int]]] = {}
         for list_name, i, container in podtemplate.containers(spec):
             image = container.get("image")
-            if list_name == "ephemeralContainers" or not isinstance(image, str):
+            if list_name == "ephemeralContainers" or not isinstance(image, str) \
+                    or initcontainer.is_own(container):
                 continue
             if mount.runs_component_venv(image, component) \
                     or self.catalog.is_extra_kolla_image(image):
-                found.append((list_name, i))
-        return found
+                groups.setdefault(image, []).append((list_name, i))
+        return list(groups.values())
 
     def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
         for old, new in self.catalog.replaced:
@@ -53,7 +61,7 @@ class HotfixStage:
                 continue
             labelled.add(component)
             containers = self.kolla_containers(spec, component)
-            if containers:
+            if containers and self._runs_after_release(doc, diagnostics):
                 targets.setdefault((component, doc.namespace), []).append((doc, containers))
         for component in sorted(self.catalog.patches):
             if any(key[0] == component for key in targets):
@@ -82,11 +90,14 @@ class HotfixStage:
                     and doc.name.startswith(f"{component}-") and doc.name.endswith("-patches")}
         # Keys the stage itself put there on an earlier run are not the chart's data.
         existing = {name: {k: v for k, v in (doc.obj.get("data") or {}).items()
-                           if not (k in by_name and by_name[k].text == v)}
+                           if not (k in by_name and by_name[k].text == v)
+                           and not (k == initcontainer.SCRIPT_KEY and v == initcontainer.SCRIPT)}
                     for name, doc in rendered.items() if isinstance(doc.obj.get("data"), dict)}
-        for name, data in existing.items():
-            self._check_chart_patches(rendered[name], data, diagnostics)
-        parts = configmap.pack(component, patches, existing)
+        chart_patches = [patch for name in sorted(existing)
+                         for patch in self._check_chart_patches(rendered[name], existing[name],
+                                                                 diagnostics)]
+        parts = configmap.pack(component, patches, existing,
+                               program={initcontainer.SCRIPT_KEY: initcontainer.SCRIPT})
         added = []
         for config_name, data in parts:
             if config_name in rendered:
@@ -100,23 +111,42 @@ class HotfixStage:
         names = sorted({name for name, _ in parts} | ({first} if first in rendered else set()),
                        key=lambda n: (len(n), n))
         digest = mount.checksum([(n, rendered[n].obj.get("data") or {}) for n in names])
-        for doc, containers in workloads:
-            mount.mount(doc, containers, names, digest)
+        site_entries = initcontainer.entries([*patches, *chart_patches])
+        for doc, groups in workloads:
+            mount.mount(doc, groups, names, site_entries, digest)
             if doc.kind == "Job" and mount.HELM_HOOK not in doc.annotations:
                 _rename_job(doc, digest)
         return added
 
     @staticmethod
-    def _check_chart_patches(doc: Document, data: dict, diagnostics: Diagnostics) -> None:
-        """The chart's own patches go through the same validation: the script would choke too."""
+    def _check_chart_patches(doc: Document, data: dict,
+                             diagnostics: Diagnostics) -> list[patchfile.PatchFile]:
+        """The chart's own patches go through the same validation: the init container
+        would choke on them too. The valid ones also name entries to copy."""
+        valid = []
         for key, value in sorted(data.items()):
             if not str(key).endswith(".patch"):
                 continue
             where = f"{doc.file or '<stdin>'}: {doc.address()}: data.{key}"
             try:
-                patchfile.parse("chart", str(key), str(value), where)
+                valid.append(patchfile.parse("chart", str(key), str(value), where))
             except ConfigError as err:
                 diagnostics.warn(f"{err}", strict=True)
+        return valid
+
+    @staticmethod
+    def _runs_after_release(doc: Document, diagnostics: Diagnostics) -> bool:
+        """A Helm hook is hot-fixed only when it runs after the release's objects exist."""
+        hook = doc.annotations.get(mount.HELM_HOOK)
+        if hook is None:
+            return True
+        events = {event.strip() for event in str(hook).split(",") if event.strip()}
+        if events <= AFTER_RELEASE_HOOKS:
+            return True
+        diagnostics.note(f"hotfix: {doc.file or '<stdin>'}: {doc.address()}: a Helm hook "
+                         f"({hook}) that may run before the patch ConfigMaps exist runs "
+                         "unpatched")
+        return False
 
     @staticmethod
     def _labels(component: str, workloads: list[Document]) -> dict:

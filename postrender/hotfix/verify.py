@@ -1,24 +1,21 @@
-"""Dry run of the start-up script's patching against an image's site-packages.
+"""Dry run of the init container's patching against an image's site-packages.
 
-Each component's patches are judged as the script judges them: already
-applied ones are found by peeling patches off a scratch copy, last first; the
-rest are applied in order, with the script's GNU patch options, to a second
-scratch copy, so a patch that builds on an earlier one is judged correctly.
-The site-packages tree itself is never written.
+The judging is the init container's own code (`initscript.judge`): already
+applied patches are found by peeling them off a scratch copy, the rest are
+applied in order to a second scratch copy of the files they name, so a patch
+that builds on an earlier one is judged correctly. site-packages is found as
+the init container finds it. The tree given is never written.
 """
 from __future__ import annotations
 
 import enum
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from postrender.errors import ConfigError
+from postrender.hotfix import initscript
 from postrender.hotfix.patchfile import PatchFile
-
-# Must equal `opts` in charts/openstack/files/osh-start.sh (a test holds them together).
-PATCH_OPTIONS = ("-p1", "--force", "--fuzz=0", "--silent")
 
 
 class Outcome(enum.Enum):
@@ -26,6 +23,10 @@ class Outcome(enum.Enum):
     ALREADY_APPLIED = "already applied"
     SKIPPED = "skipped (first file missing)"
     CONFLICT = "conflict"
+
+
+_OUTCOMES = {initscript.APPLIED: Outcome.APPLIES, initscript.ALREADY_APPLIED: Outcome.ALREADY_APPLIED,
+             initscript.SKIPPED: Outcome.SKIPPED, initscript.CONFLICT: Outcome.CONFLICT}
 
 
 @dataclass(frozen=True)
@@ -36,72 +37,47 @@ class Result:
 
 
 def site_packages(path: Path) -> Path:
-    """DIR itself, or the one lib/python3*/site-packages below DIR when DIR is a venv."""
-    found = sorted(path.glob("lib/python3*/site-packages"))
-    return found[0] if len(found) == 1 and not (path / "__init__.py").exists() else path
+    """site-packages of what `path` is: a venv (it has pyvenv.cfg), an image's root
+    file system (it has the Kolla venv), or else site-packages itself.
+
+    A venv's site-packages is the purelib path of its own Python's sysconfig,
+    read from its pyvenv.cfg: the init container asks that Python itself.
+    Globbing lib/python3*/site-packages instead finds two dirs in a Kolla
+    2025.1 venv, whose lib/python3 is a symlink to lib/python3.X.
+    """
+    kolla = path / initscript.KOLLA_VENV.lstrip("/")
+    for venv in (path, kolla):
+        if (venv / "pyvenv.cfg").is_file():
+            try:
+                site = Path(initscript.venv_purelib(str(venv)))
+            except initscript.Failure as err:
+                raise ConfigError(str(err)) from None
+            if not site.is_dir():
+                raise ConfigError(f"{venv}: the site-packages its pyvenv.cfg gives, {site}, "
+                                  "is not a directory")
+            return site
+    if kolla.is_dir():
+        raise ConfigError(f"{kolla} has no pyvenv.cfg: give its site-packages dir instead")
+    return path
 
 
 def order(patches: list[PatchFile]) -> list[PatchFile]:
-    """The start-up script's order: file name, then path (C collation)."""
+    """The init container's order: file name, then path (bytes)."""
     return sorted(patches, key=lambda p: (p.name.encode(), p.path.encode()))
 
 
 def verify(site: Path, patches: list[PatchFile]) -> list[Result]:
     """One component's patches, judged in apply order against `site`."""
     ordered = order(patches)
+    programs = [initscript.Patch(p.name, p.path, p.text) for p in ordered]
     with tempfile.TemporaryDirectory(prefix="osh-verify-") as scratch:
-        peel, tree = Path(scratch, "peel"), Path(scratch, "tree")
-        for copy in (peel, tree):
-            for patch in ordered:
-                for relative in patch.files:
-                    source = site / relative
-                    if source.is_file() and not (copy / relative).exists():
-                        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copy2(source, copy / relative)
-        already = _already_applied(peel, ordered)
-        return [_judge(tree, patch, patch in already) for patch in ordered]
-
-
-def _already_applied(peel: Path, ordered: list[PatchFile]) -> list[PatchFile]:
-    """The script's check: reverse the patches off a scratch copy, last first.
-
-    A patch stacked on an earlier one hides it from a plain reverse check;
-    peeling the later one first uncovers it.
-    """
-    found = []
-    for patch in reversed(ordered):
-        if not (peel / patch.first_target).is_file():
-            continue
-        if _patch(peel, patch, "--reverse", "--dry-run").returncode == 0 and _patch(
-                peel, patch, "--reverse", "--no-backup-if-mismatch",
-                "--reject-file=-").returncode == 0:
-            found.append(patch)
-    return found
-
-
-def _patch(directory: Path, patch: PatchFile, *options: str,
-           quiet: bool = True) -> subprocess.CompletedProcess:
-    base = PATCH_OPTIONS if quiet else tuple(o for o in PATCH_OPTIONS if o != "--silent")
-    return subprocess.run(["patch", *base, "-d", str(directory), *options],
-                          input=patch.text.encode(), capture_output=True, timeout=60)
-
-
-def _judge(tree: Path, patch: PatchFile, already: bool) -> Result:
-    if not (tree / patch.first_target).is_file():
-        return Result(patch, Outcome.SKIPPED, patch.first_target)
-    if already:
-        return Result(patch, Outcome.ALREADY_APPLIED)
-    forward = _patch(tree, patch, "--forward", "--dry-run", quiet=False)
-    if forward.returncode != 0:
-        return Result(patch, Outcome.CONFLICT, _output(forward))
-    # Applied to the scratch tree so that later patches see its result.
-    applied = _patch(tree, patch, "--forward", "--no-backup-if-mismatch", "--reject-file=-",
-                     quiet=False)
-    if applied.returncode != 0:
-        return Result(patch, Outcome.CONFLICT, _output(applied))
-    return Result(patch, Outcome.APPLIES)
-
-
-def _output(process: subprocess.CompletedProcess) -> str:
-    text = (process.stdout + process.stderr).decode("utf-8", "replace").strip()
-    return " ".join(text.split())
+        tree = Path(scratch, "tree")
+        tree.mkdir()
+        initscript.copy_named_files(str(site), programs, str(tree))
+        judged = initscript.judge(str(tree), programs, str(Path(scratch, "work")), keep_going=True)
+    results = []
+    for patch, result in zip(ordered, judged):
+        detail = result.file if result.outcome == initscript.SKIPPED else \
+            (f"{result.file}: {result.detail}" if result.outcome == initscript.CONFLICT else "")
+        results.append(Result(patch, _OUTCOMES[result.outcome], detail))
+    return results

@@ -80,10 +80,9 @@ def test_job_name_changes_with_its_inputs_and_stays_a_dns_label(probe):
     assert probe(GLOBALS)["job-name-a"] == data["job-name-a"]
 
 
-def test_startup_command_runs_the_hotfix_script_then_the_real_command(probe):
-    startup = yaml.safe_load(probe(GLOBALS)["startup"])
-    assert startup == {"command": ["/bin/sh", "/var/lib/osh/start/osh-start.sh"],
-                       "args": ["kolla_start", "--flag"]}
+def test_kolla_env_has_kolla_start_copy_the_config_on_every_start(probe):
+    assert yaml.safe_load(probe(GLOBALS)["kolla-env"]) == [
+        {"name": "KOLLA_CONFIG_STRATEGY", "value": "COPY_ALWAYS"}]
 
 
 def test_helpers_leave_values_unchanged(probe):

@@ -35,7 +35,7 @@ def test_region_renders_every_component(region_objects):
     for expected in [("StatefulSet", "postgresql"), ("StatefulSet", "rabbitmq"),
                      ("Deployment", "memcached"), ("Deployment", "keystone-api"),
                      ("Service", "keystone-api"), ("Ingress", "keystone"),
-                     ("ConfigMap", "osh-start"), ("Secret", "openstack-tls")]:
+                     ("Secret", "openstack-tls")]:
         assert expected in kinds
 
 
@@ -76,30 +76,23 @@ def test_region_render_is_deterministic(chart_tree, region_text):
     assert chart_tree.template(REGION).stdout == region_text
 
 
-def test_kolla_containers_start_through_the_hotfix_script(region_objects):
+def test_kolla_containers_start_through_the_images_own_entrypoint(region_objects):
+    """No command or args: Kolla's ENTRYPOINT (dumb-init, which reaps orphans) runs its
+    CMD kolla_start, and nothing of a former start-up wrapper is left."""
     kolla = 0
     for obj in region_objects:
         if obj["kind"] not in POD_TEMPLATE_KINDS:
             continue
         spec = pod_spec(obj)
-        volumes = {v["name"]: v for v in spec.get("volumes", [])}
         for container in spec["containers"] + spec.get("initContainers", []):
             if "/openstack.kolla/" not in container["image"]:
                 continue
             kolla += 1
-            assert container["command"] == ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
-            assert container["args"] == ["kolla_start"]
-            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
-            assert volumes[mounts["/var/lib/osh/start"]]["configMap"]["name"] == "osh-start"
+            assert "command" not in container and "args" not in container, obj["metadata"]["name"]
+            assert {"name": "KOLLA_CONFIG_STRATEGY", "value": "COPY_ALWAYS"} in container["env"]
+        assert not [v for v in spec.get("volumes", []) if v["name"] == "osh-start"]
     assert kolla >= 3  # keystone api, db-sync, bootstrap
-
-
-def test_osh_start_configmap_holds_the_script_file(chart_tree, region_objects):
-    configmap = next(o for o in region_objects if o["kind"] == "ConfigMap"
-                     and o["metadata"]["name"] == "osh-start")
-    # The session's copy of the file: the work tree may change under a test run.
-    script = (chart_tree.path("openstack") / "files" / "osh-start.sh").read_text()
-    assert configmap["data"]["osh-start.sh"].strip() == script.strip()
+    assert not [o for o in region_objects if o["metadata"]["name"] == "osh-start"]
 
 
 def test_images_come_from_the_global_registry(chart_tree):

@@ -2,8 +2,8 @@
 region's overlay dir, with Helm 3 and Helm 4: nova compute and libvirt get
 the hypervisor toleration and their node, the neutron agents the network
 toleration (the hypervisors' OVS agents the hypervisor one), the ironic
-hosts their node, and the example nova and neutron patches are mounted
-into the right containers. The output passes kubernetes-validate strict."""
+hosts their node, and the example nova and neutron patches are applied by
+an init container into copies mounted by the right containers. The output passes kubernetes-validate strict."""
 from __future__ import annotations
 
 import kubernetes_validate
@@ -13,6 +13,7 @@ from tests.charts.conftest import REGION, documents
 from tests.charts2.conftest_a import CHARTS_A, HOSTNAME_ANNOTATION, pod_spec, values_a, workloads
 from tests.conftest import ROOT
 
+CHECKSUM = "hotfix.openstack-helm.org/patches-checksum"
 NETWORK_AGENTS = ("l3-agent", "dhcp-agent", "metadata-agent", "ovs-agent", "openvswitch")
 
 
@@ -37,6 +38,10 @@ def hosted(objects: list[dict], service: str, component: str) -> dict[str, dict]
     return out
 
 
+def pod_template_annotations(obj: dict) -> dict:
+    return obj["spec"]["template"]["metadata"].get("annotations", {})
+
+
 def tolerated(obj: dict) -> set[str]:
     return {t.get("value") for t in pod_spec(obj).get("tolerations", []) if t.get("key") == "species"}
 
@@ -45,11 +50,16 @@ def pinned_to(obj: dict) -> dict:
     return pod_spec(obj).get("nodeSelector", {})
 
 
+SITE_PACKAGES = "/var/lib/kolla/venv/lib/python3/site-packages/"
+
+
 def patch_mounts(obj: dict) -> dict[str, set[str]]:
-    """{container: mount paths of *-patches} of a workload."""
-    return {c["name"]: {m["mountPath"] for m in c.get("volumeMounts", [])
-                        if m["mountPath"].endswith("-patches")}
-            for c in pod_spec(obj)["containers"]}
+    """{container: the site-packages entries it mounts a patched copy of} of a workload,
+    init containers included (the hot-fix init container mounts none)."""
+    spec = pod_spec(obj)
+    return {c["name"]: {m["mountPath"][len(SITE_PACKAGES):] for m in c.get("volumeMounts", [])
+                        if m["mountPath"].startswith(SITE_PACKAGES)}
+            for c in spec.get("initContainers", []) + spec["containers"]}
 
 
 @pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])
@@ -108,21 +118,35 @@ def test_control_plane_stays_off_dedicated_nodes(placed):
                 "values": ["hypervisor", "network", "swift-storage"]} in expressions
 
 
-def test_example_patches_are_mounted_into_the_service_containers_only(placed):
+def test_example_patches_are_applied_for_the_service_containers_only(placed):
     patches = {p.parent.name for p in (ROOT / "patches").glob("*/*.patch")}
     patches |= {p.parent.name for p in (ROOT / "overlays" / REGION / "patches").glob("*/*.patch")}
     assert {"nova", "neutron"} <= patches
+    patched = 0
     for obj in workloads(ours(placed)):
         service = obj["metadata"]["labels"]["app.kubernetes.io/name"]
-        for box in pod_spec(obj)["containers"]:
-            mounts = patch_mounts(obj)[box["name"]]
-            image = box["image"].rsplit("/", 1)[1].split(":")[0]
-            own = image.startswith(f"{service}-") and service in patches
-            assert mounts == ({f"/{service}-patches"} if own else set()), \
-                f"{obj['metadata']['name']}/{box['name']} ({image}): {mounts}"
+        spec = pod_spec(obj)
+        own = {box["name"] for box in spec["containers"]
+               if box["image"].rsplit("/", 1)[1].split(":")[0].startswith(f"{service}-")
+               and service in patches and "nova-libvirt" not in box["image"]}
+        inits = [c for c in spec.get("initContainers", []) if c["name"] == "hotfix"]
+        where = obj["metadata"]["name"]
+        assert len(inits) == (1 if own else 0), where
+        assert patch_mounts(obj) == {**{c["name"]: set() for c in spec.get("initContainers", [])},
+                                     **{box["name"]: ({service} if box["name"] in own else set())
+                                        for box in spec["containers"]}}, where
+        if own:
+            patched += 1
+            assert inits[0]["image"] == next(b["image"] for b in spec["containers"] if b["name"] in own)
+            assert inits[0]["args"] == [service]
+    assert patched >= 15
     computes = hosted(placed, "nova", "compute")
-    assert patch_mounts(computes["kvm-001"]) == {"compute": {"/nova-patches"}}
+    assert patch_mounts(computes["kvm-001"]) == {"hotfix": set(), "compute": {"nova"}}
+    # libvirtd has no nova venv, and rolling it would stop the node's guests.
+    libvirt = hosted(placed, "nova", "libvirt")
+    assert patch_mounts(libvirt["kvm-001"]) == {"libvirt": set()}
+    assert CHECKSUM not in pod_template_annotations(libvirt["kvm-001"])
     agents = hosted(placed, "neutron", "l3-agent")
-    assert patch_mounts(agents["net-001"]) == {"l3-agent": {"/neutron-patches"}}
+    assert patch_mounts(agents["net-001"]) == {"hotfix": set(), "l3-agent": {"neutron"}}
     ovs = hosted(placed, "neutron", "openvswitch")
     assert patch_mounts(ovs["net-001"]) == {"ovsdb": set(), "vswitchd": set()}

@@ -1,7 +1,7 @@
 """The region renders glance, cinder, manila, barbican, designate and horizon
 with Helm 3 and Helm 4: APIs with Services and TLS Ingresses on their ports,
-each service's workers, Kolla images from the globals started through
-osh-start, config in Secrets with checksum rollout, db-sync and Keystone
+each service's workers, Kolla images from the globals started through their
+own entrypoint, config in Secrets with checksum rollout, db-sync and Keystone
 registration Jobs, and one pinned workload per storage node."""
 from __future__ import annotations
 
@@ -135,20 +135,16 @@ def test_kolla_config_files_are_all_in_the_mounted_secret(objects):
             assert name in files or entry.get("optional"), (obj["metadata"]["name"], name)
 
 
-def test_every_kolla_container_starts_through_osh_start_with_a_global_image(ours):
+def test_every_kolla_container_starts_through_its_images_entrypoint_with_a_global_image(ours):
     seen = 0
     for obj in workloads(ours):
         spec = pod_spec(obj)
-        assert any(v["name"] == "osh-start" and v["configMap"]["name"] == "osh-start"
-                   for v in spec["volumes"]), obj["metadata"]["name"]
         for container in spec["containers"]:
             seen += 1
             assert container["image"].startswith("quay.io/openstack.kolla/")
             assert container["image"].endswith(":2025.1-ubuntu-noble")
-            assert container["command"] == ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
-            assert {"name": "osh-start", "mountPath": "/var/lib/osh/start",
-                    "readOnly": True} in container["volumeMounts"]
-            assert container["args"] == ["kolla_start"]
+            # Kolla's ENTRYPOINT (dumb-init) and CMD (kolla_start) run.
+            assert "command" not in container and "args" not in container, obj["metadata"]["name"]
             assert env_of(container)["KOLLA_CONFIG_STRATEGY"]["value"] == "COPY_ALWAYS"
     # 16 Deployments, 5 db-sync, 5 ks-register and the pool-update Job.
     assert seen == 27

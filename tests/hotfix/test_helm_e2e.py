@@ -7,6 +7,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from postrender.hotfix.initcontainer import SCRIPT, SCRIPT_KEY
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -42,36 +43,52 @@ def test_region_render_has_nova_and_neutron_patch_configmaps(renders):
     _, objs = renders
     nova = find(objs, "ConfigMap", "nova-patches")
     chart_patch = (CHART / "files" / "0000-chart-api-log.patch").read_text()
-    # The chart's own ConfigMap, merged into: its key first, then project-wide and region patches.
+    # The chart's own ConfigMap, merged into: its key first, then project-wide and
+    # region patches, then the init container's program.
     assert nova["data"] == {"0000-chart-api-log.patch": chart_patch,
-                            **patch_files(ROOT / "patches" / "nova", OVERLAY / "patches" / "nova")}
-    assert list(nova["data"]) == sorted(nova["data"])
+                            **patch_files(ROOT / "patches" / "nova", OVERLAY / "patches" / "nova"),
+                            SCRIPT_KEY: SCRIPT}
+    patch_keys = [k for k in nova["data"] if k.endswith(".patch")]
+    assert patch_keys == sorted(patch_keys)
     neutron = find(objs, "ConfigMap", "neutron-patches")
-    assert neutron["data"] == patch_files(ROOT / "patches" / "neutron")
+    assert neutron["data"] == {**patch_files(ROOT / "patches" / "neutron"), SCRIPT_KEY: SCRIPT}
     assert neutron["metadata"]["labels"]["app.kubernetes.io/instance"] == "r"
     assert len([o for o in objs if o["kind"] == "ConfigMap"
                 and o["metadata"]["name"] == "nova-patches"]) == 1
 
 
-def mounts_by_container(obj: dict) -> dict[str, list[str]]:
+def layout(obj: dict) -> dict[str, tuple]:
+    """{container: (image name, site-packages entries mounted)} for init and regular containers."""
     spec = obj["spec"]["template"]["spec"]
-    return {c["name"]: [m["mountPath"] for m in c.get("volumeMounts", [])]
-            for c in spec["containers"]}
+    return {c["name"]: (c["image"].rsplit("/", 1)[-1].split(":")[0],
+                        [m["subPath"] for m in c.get("volumeMounts", []) if "subPath" in m])
+            for c in spec.get("initContainers", []) + spec["containers"]}
 
 
-def test_mounts_land_on_the_components_kolla_containers_only(renders):
+def test_the_init_container_and_mounts_land_on_the_components_kolla_containers_only(renders):
     plain, objs = renders
-    assert mounts_by_container(find(objs, "Deployment", "nova-api")) == {
-        "api": ["/var/lib/osh/start", "/nova-patches"], "metrics": []}
-    assert mounts_by_container(find(objs, "DaemonSet", "nova-compute")) == {
-        "compute": ["/var/lib/osh/start", "/nova-patches"]}
-    assert mounts_by_container(find(objs, "DaemonSet", "neutron-l3-agent")) == {
-        "l3-agent": ["/var/lib/osh/start", "/neutron-patches"], "openvswitch": []}
+    # Ours first, before the chart's own init containers; the chart's nova init gets the copy.
+    assert layout(find(objs, "Deployment", "nova-api")) == {
+        "hotfix": ("nova-api", []), "wait": ("kubernetes-entrypoint", []),
+        "db-check": ("nova-api", ["nova"]), "api": ("nova-api", ["nova"]), "metrics": ("nginx", [])}
+    assert [c["name"] for c in find(objs, "Deployment", "nova-api")["spec"]["template"]["spec"]
+            ["initContainers"]] == ["hotfix", "wait", "db-check"]
+    # nova-libvirt has no nova venv (Kolla builds it FROM base): nothing for it.
+    assert layout(find(objs, "DaemonSet", "nova-compute")) == {
+        "hotfix": ("nova-compute", []), "compute": ("nova-compute", ["nova"]),
+        "libvirt": ("nova-libvirt", [])}
+    assert layout(find(objs, "DaemonSet", "neutron-l3-agent")) == {
+        "hotfix": ("neutron-l3-agent", []), "l3-agent": ("neutron-l3-agent", ["neutron"]),
+        "openvswitch": ("openvswitch-vswitchd", [])}
     assert find(objs, "Deployment", "keystone-api") == find(plain, "Deployment", "keystone-api")
-    for kind, name in (("Deployment", "nova-api"), ("DaemonSet", "neutron-l3-agent")):
-        volume_mount = next(m for m in find(objs, kind, name)["spec"]["template"]["spec"]
-                            ["containers"][0]["volumeMounts"] if m["mountPath"].endswith("-patches"))
-        assert volume_mount["readOnly"] is True
+    init = find(objs, "Deployment", "nova-api")["spec"]["template"]["spec"]["initContainers"][0]
+    assert init["command"] == ["python3", f"/var/lib/osh/hotfix/nova-patches/{SCRIPT_KEY}"]
+    assert init["args"] == ["nova"]
+    for obj in (find(objs, "Deployment", "nova-api"), find(objs, "DaemonSet", "neutron-l3-agent")):
+        for container in obj["spec"]["template"]["spec"]["containers"]:
+            for mount in container.get("volumeMounts", []):
+                assert mount["readOnly"] is True
+                assert mount["mountPath"].startswith("/var/lib/kolla/venv/lib/python3/site-packages/")
 
 
 def test_patched_pod_templates_carry_the_patch_checksum(renders):
@@ -83,15 +100,17 @@ def test_patched_pod_templates_carry_the_patch_checksum(renders):
     assert checksum("Deployment", "keystone-api") is None
 
 
-def test_hook_job_sees_the_patches_only_under_helm4(helm, renders):
-    _, objs = renders
-    jobs = [o for o in objs if o["kind"] == "Job"]
+def test_helm4_hooks_are_hot_fixed_only_when_they_run_after_the_release(helm, renders):
+    plain, objs = renders
+    jobs = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Job"}
     if helm.major == 3:
-        assert jobs == []  # --no-hooks: Helm 3 never hands hooks to a post-renderer anyway
+        assert jobs == {}  # --no-hooks: Helm 3 never hands hooks to a post-renderer anyway
         return
-    [job] = jobs
-    assert job["spec"]["template"]["spec"]["volumes"] == [
-        {"name": "nova-patches", "configMap": {"name": "nova-patches", "optional": True}}]
+    # pre-install/pre-upgrade: may run before the patch ConfigMaps exist, left alone.
+    assert jobs["nova-db-sync"] == find(plain, "Job", "nova-db-sync")
+    spec = jobs["nova-cell-check"]["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["hotfix"]
+    assert {"name": "nova-patches", "configMap": {"name": "nova-patches"}} in spec["volumes"]
 
 
 @pytest.mark.parametrize("version", ["1.30.0", "1.33.0"])

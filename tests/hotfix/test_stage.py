@@ -11,13 +11,15 @@ import yaml
 from postrender import hotfix, pipeline, stream
 from postrender.diagnostics import Diagnostics
 from postrender.errors import ConfigError
-from postrender.hotfix import configmap, mount
+from postrender.hotfix import configmap, initcontainer, mount
+from postrender.hotfix.initcontainer import SCRIPT, SCRIPT_KEY
 from postrender.overlaydir import OverlayDir
 from tests.conftest import THIRD_PARTY, postrender
 
 KOLLA = "quay.io/openstack.kolla"
 CHECKSUM = mount.CHECKSUM
-GLOB = "/*-patches/*.patch"
+GLOB = "/var/lib/osh/hotfix/*-patches/*.patch"   # what the init container applies
+SITE = "/var/lib/kolla/venv/lib/python3/site-packages"
 
 
 def diff(name: str, marker: str, lines: int = 1) -> str:
@@ -113,19 +115,27 @@ def annotations_of(obj: dict) -> dict:
     return obj["spec"]["template"]["metadata"].get("annotations", {})
 
 
-def mounts(obj: dict, container_name: str) -> list[dict]:
+def named_container(obj: dict, container_name: str) -> dict:
     spec = spec_of(obj)
     for c in spec.get("initContainers", []) + spec["containers"]:
         if c["name"] == container_name:
-            return c.get("volumeMounts", [])
+            return c
     raise KeyError(container_name)
+
+
+def mounts(obj: dict, container_name: str) -> list[dict]:
+    return named_container(obj, container_name).get("volumeMounts", [])
+
+
+def site_mount(entry: str, volume: str = "hotfix-site-packages") -> dict:
+    return {"name": volume, "mountPath": f"{SITE}/{entry}", "subPath": entry, "readOnly": True}
 
 
 def test_each_component_with_patches_gets_its_configmap(tmp_path):
     objs, diagnostics, _ = render(make_project(tmp_path), region_stream())
     nova = find(objs, "ConfigMap", "nova-patches")
-    assert nova["data"] == NOVA
-    assert find(objs, "ConfigMap", "neutron-patches")["data"] == NEUTRON
+    assert nova["data"] == {**NOVA, SCRIPT_KEY: SCRIPT}
+    assert find(objs, "ConfigMap", "neutron-patches")["data"] == {**NEUTRON, SCRIPT_KEY: SCRIPT}
     assert nova["metadata"]["labels"] == {
         "app.kubernetes.io/name": "nova", "app.kubernetes.io/component": "hotfix-patches",
         "app.kubernetes.io/instance": "r1", "app.kubernetes.io/part-of": "openstack",
@@ -149,26 +159,102 @@ def test_configmap_carries_the_labels_all_its_workloads_share(tmp_path):
     assert "example.org/node" not in labels
 
 
-def test_only_kolla_containers_of_the_component_get_read_only_mounts(tmp_path):
+def test_the_init_container_copies_and_patches_as_the_image_user_with_no_privilege(tmp_path):
     objs, _, _ = render(make_project(tmp_path), region_stream())
     api = find(objs, "Deployment", "nova-api")
-    assert mounts(api, "nova-api") == [
-        {"name": "nova-patches", "mountPath": "/nova-patches", "readOnly": True}]
+    assert [c["name"] for c in spec_of(api)["initContainers"]] == ["hotfix", "wait"]
+    assert named_container(api, "hotfix") == {
+        "name": "hotfix",
+        "image": f"{KOLLA}/nova-api:2025.1",
+        "command": ["python3", f"/var/lib/osh/hotfix/nova-patches/{SCRIPT_KEY}"],
+        "args": ["nova"],
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                            "readOnlyRootFilesystem": True,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        "terminationMessagePolicy": "FallbackToLogsOnError",
+        "volumeMounts": [
+            {"name": "nova-patches", "mountPath": "/var/lib/osh/hotfix/nova-patches", "readOnly": True},
+            {"name": "hotfix-site-packages", "mountPath": "/var/lib/osh/hotfix/site-packages"}]}
+    assert spec_of(api)["volumes"] == [{"name": "nova-patches", "configMap": {"name": "nova-patches"}},
+                                       {"name": "hotfix-site-packages", "emptyDir": {}}]
+    # Where a reader looks for it when the chart has none: before the containers.
+    assert list(spec_of(find(objs, "DaemonSet", "neutron-l3-agent")))[:2] == ["initContainers",
+                                                                              "containers"]
+
+
+def test_only_kolla_containers_of_the_component_mount_the_patched_copy_read_only(tmp_path):
+    objs, _, _ = render(make_project(tmp_path), region_stream())
+    api = find(objs, "Deployment", "nova-api")
+    assert mounts(api, "nova-api") == [site_mount("nova")]
     assert mounts(api, "proxy") == [] and mounts(api, "wait") == []
-    assert spec_of(api)["volumes"] == [{"name": "nova-patches", "configMap": {"name": "nova-patches"}}]
     l3 = find(objs, "DaemonSet", "neutron-l3-agent")
-    assert mounts(l3, "l3") == [
-        {"name": "neutron-patches", "mountPath": "/neutron-patches", "readOnly": True}]
+    assert mounts(l3, "l3") == [site_mount("neutron")]
+    assert named_container(l3, "hotfix")["image"] == f"{KOLLA}/neutron-l3-agent:2025.1"
     # A Kolla nova image under another component's label is not nova's workload.
     for name in ("keystone-api", "placement-api"):
         assert find(objs, "Deployment", name) == find(region_stream(), "Deployment", name)
 
 
-def test_cronjob_pod_template_gets_the_mount_and_checksum(tmp_path):
+def test_the_init_container_runs_as_the_user_of_the_container_it_serves_without_its_privileges(tmp_path):
+    objs = region_stream()
+    objs[0]["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {
+        "privileged": True, "runAsUser": 42436, "runAsGroup": 42436, "readOnlyRootFilesystem": False}
+    out, _, _ = render(make_project(tmp_path), objs)
+    security = named_container(find(out, "Deployment", "nova-api"), "hotfix")["securityContext"]
+    assert security["runAsUser"] == 42436 and security["runAsGroup"] == 42436
+    assert "privileged" not in security and security["readOnlyRootFilesystem"] is True
+
+
+def test_every_top_level_entry_a_patch_touches_is_copied_and_mounted(tmp_path):
+    nova = {**NOVA, "0003-vif.patch": diff("os_vif/__init__.py", "fix") + diff("six.py", "fix")}
+    objs, _, _ = render(make_project(tmp_path, nova=nova), region_stream())
+    api = find(objs, "Deployment", "nova-api")
+    assert named_container(api, "hotfix")["args"] == ["nova", "os_vif", "six.py"]
+    assert mounts(api, "nova-api") == [site_mount("nova"), site_mount("os_vif"), site_mount("six.py")]
+
+
+def test_nova_libvirt_gets_nothing_so_a_nova_patch_never_restarts_the_guests(tmp_path):
+    libvirt = deployment("nova-libvirt", "nova", [container("libvirt", f"{KOLLA}/nova-libvirt:2025.1")])
+    libvirt["kind"] = "DaemonSet"
+    objs, _, _ = render(make_project(tmp_path), [*region_stream(), libvirt])
+    assert find(objs, "DaemonSet", "nova-libvirt") == libvirt
+
+
+def test_the_cronjob_pod_template_gets_the_init_container_mounts_and_checksum(tmp_path):
     objs, _, _ = render(make_project(tmp_path), region_stream())
     cron = find(objs, "CronJob", "nova-cell-setup")
-    assert mounts(cron, "cell-setup")[0]["mountPath"] == "/nova-patches"
+    assert [c["name"] for c in spec_of(cron)["initContainers"]] == ["hotfix"]
+    assert mounts(cron, "cell-setup") == [site_mount("nova")]
     assert annotations_of(cron)[CHECKSUM] == annotations_of(find(objs, "Deployment", "nova-api"))[CHECKSUM]
+
+
+def test_each_distinct_image_gets_its_own_init_container_and_copy(tmp_path):
+    """A copy is only right for the image it was made from."""
+    objs = region_stream()
+    objs[0]["spec"]["template"]["spec"]["containers"].append(
+        container("metadata", f"{KOLLA}/nova-api:2025.2"))
+    objs[0]["spec"]["template"]["spec"]["containers"].append(
+        container("api-2", f"{KOLLA}/nova-api:2025.1"))
+    out, _, _ = render(make_project(tmp_path), objs)
+    api = find(out, "Deployment", "nova-api")
+    assert [(c["name"], c["image"]) for c in spec_of(api)["initContainers"]] == [
+        ("hotfix", f"{KOLLA}/nova-api:2025.1"), ("hotfix-2", f"{KOLLA}/nova-api:2025.2"),
+        ("wait", "quay.io/airshipit/kubernetes-entrypoint:v1")]
+    assert mounts(api, "nova-api") == mounts(api, "api-2") == [site_mount("nova")]
+    assert mounts(api, "metadata") == [site_mount("nova", "hotfix-2-site-packages")]
+    assert mounts(api, "hotfix-2")[-1] == {"name": "hotfix-2-site-packages",
+                                           "mountPath": "/var/lib/osh/hotfix/site-packages"}
+
+
+def test_a_chart_init_container_of_the_component_runs_after_ours_and_sees_the_copy(tmp_path):
+    objs = region_stream()
+    objs[0]["spec"]["template"]["spec"]["initContainers"].append(
+        container("db-check", f"{KOLLA}/nova-api:2025.1"))
+    out, _, _ = render(make_project(tmp_path), objs)
+    api = find(out, "Deployment", "nova-api")
+    assert [c["name"] for c in spec_of(api)["initContainers"]] == ["hotfix", "wait", "db-check"]
+    assert mounts(api, "db-check") == [site_mount("nova")]
 
 
 def test_extra_kolla_image_patterns_from_hotfix_yaml(tmp_path):
@@ -176,7 +262,9 @@ def test_extra_kolla_image_patterns_from_hotfix_yaml(tmp_path):
     objs[0]["spec"]["template"]["spec"]["containers"][1]["image"] = "mirror.example.org/ours/nova-api:1"
     overlay = make_project(tmp_path, extra="kollaImages: ['mirror.example.org/ours/*']\n")
     out, _, _ = render(overlay, objs)
-    assert mounts(find(out, "Deployment", "nova-api"), "proxy")[0]["mountPath"] == "/nova-patches"
+    api = find(out, "Deployment", "nova-api")
+    assert mounts(api, "proxy") == [site_mount("nova", "hotfix-2-site-packages")]
+    assert named_container(api, "hotfix-2")["image"] == "mirror.example.org/ours/nova-api:1"
 
 
 @pytest.mark.parametrize("image, kolla", [
@@ -197,7 +285,23 @@ def test_chart_configmap_of_the_same_name_is_merged_into(tmp_path):
     objs, _, _ = render(make_project(tmp_path), [chart_map, *region_stream()])
     maps = [o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "nova-patches"]
     assert len(maps) == 1
-    assert maps[0]["data"] == {**chart_map["data"], **NOVA}
+    assert maps[0]["data"] == {**chart_map["data"], **NOVA, SCRIPT_KEY: SCRIPT}
+
+
+def test_the_charts_own_patches_name_entries_to_copy_too(tmp_path):
+    chart_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nova-patches"},
+                 "data": {"0000-chart.patch": diff("os_brick/x.py", "chart")}}
+    objs, _, _ = render(make_project(tmp_path), [chart_map, *region_stream()])
+    assert named_container(find(objs, "Deployment", "nova-api"), "hotfix")["args"] == ["nova", "os_brick"]
+
+
+def test_the_programs_key_in_the_charts_configmap_is_an_error(tmp_path):
+    chart_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nova-patches"},
+                 "data": {SCRIPT_KEY: "print('the chart's own')"}}
+    with pytest.raises(ConfigError) as caught:
+        render(make_project(tmp_path), [chart_map, *region_stream()])
+    assert caught.value.field == f"data.{SCRIPT_KEY}"
+    assert "the hot-fix init container's program needs that key" in str(caught.value)
 
 
 def test_key_collision_with_the_chart_configmap_is_an_error(tmp_path):
@@ -211,26 +315,41 @@ def test_key_collision_with_the_chart_configmap_is_an_error(tmp_path):
     assert "patches/nova/0001-compute.patch" in str(err)
 
 
-def test_a_mount_the_chart_already_has_is_not_duplicated(tmp_path):
+def test_a_volume_of_the_configmap_the_chart_already_has_is_reused(tmp_path):
     objs = region_stream()
     spec = objs[0]["spec"]["template"]["spec"]
     spec["volumes"] = [{"name": "hotfixes", "configMap": {"name": "nova-patches"}}]
     spec["containers"][0]["volumeMounts"] = [{"name": "hotfixes", "mountPath": "/nova-patches"}]
     out, _, _ = render(make_project(tmp_path), objs)
     api = find(out, "Deployment", "nova-api")
-    assert spec_of(api)["volumes"] == spec["volumes"]
-    assert mounts(api, "nova-api") == spec["containers"][0]["volumeMounts"]
+    assert spec_of(api)["volumes"] == [*spec["volumes"], {"name": "hotfix-site-packages", "emptyDir": {}}]
+    assert mounts(api, "hotfix")[0] == {"name": "hotfixes", "mountPath": "/var/lib/osh/hotfix/nova-patches",
+                                        "readOnly": True}
+    assert mounts(api, "nova-api") == [*spec["containers"][0]["volumeMounts"], site_mount("nova")]
     assert CHECKSUM in annotations_of(api)
 
 
-def test_mount_path_held_by_another_volume_is_an_error(tmp_path):
+@pytest.mark.parametrize("change, field", [
+    (lambda spec: spec.update(volumes=[{"name": "nova-patches", "emptyDir": {}}]),
+     "spec.template.spec.volumes[0]"),
+    (lambda spec: spec.update(volumes=[{"name": "nova-patches", "configMap": {
+        "name": "nova-patches", "items": [{"key": "0001-compute.patch", "path": "x.patch"}]}}]),
+     "spec.template.spec.volumes[0]"),
+    (lambda spec: spec.update(volumes=[{"name": "hotfix-site-packages", "hostPath": {"path": "/x"}}]),
+     "spec.template.spec.volumes[0]"),
+    (lambda spec: spec["initContainers"].append(container("hotfix", "busybox:1")),
+     "spec.template.spec.initContainers[1]"),
+    (lambda spec: spec["containers"].append(container("hotfix", "busybox:1")),
+     "spec.template.spec.containers[2]"),
+    (lambda spec: spec["containers"][0].update(volumeMounts=[{"name": "x", "mountPath": f"{SITE}/nova"}]),
+     "spec.template.spec.containers[0].volumeMounts"),
+])
+def test_a_name_or_path_the_hotfix_needs_held_by_the_chart_is_an_error(tmp_path, change, field):
     objs = region_stream()
-    spec = objs[0]["spec"]["template"]["spec"]
-    spec["volumes"] = [{"name": "other", "emptyDir": {}}]
-    spec["containers"][0]["volumeMounts"] = [{"name": "other", "mountPath": "/nova-patches"}]
+    change(objs[0]["spec"]["template"]["spec"])
     with pytest.raises(ConfigError) as caught:
         render(make_project(tmp_path), objs)
-    assert caught.value.field == "spec.template.spec.containers[0].volumeMounts"
+    assert caught.value.field == field
     assert caught.value.document == "document 1 Deployment/nova-api"
 
 
@@ -247,12 +366,21 @@ def checksums(objs: list[dict]) -> dict[str, str]:
 
 
 def test_changing_a_nova_patch_rolls_nova_pods_only(tmp_path):
-    base = checksums(render(make_project(tmp_path / "a"), region_stream())[0])
+    before = render(make_project(tmp_path / "a"), region_stream())[0]
     changed = {**NOVA, "0002-scheduler.patch": diff("nova/scheduler/utils.py", "better fix")}
-    after = checksums(render(make_project(tmp_path / "b", nova=changed), region_stream())[0])
+    after_objs = render(make_project(tmp_path / "b", nova=changed), region_stream())[0]
+    base, after = checksums(before), checksums(after_objs)
     assert after["nova-api"] != base["nova-api"] and after["nova-cell-setup"] != base["nova-cell-setup"]
-    assert after["neutron-l3-agent"] == base["neutron-l3-agent"]
     assert after["keystone-api"] is None and base["keystone-api"] is None
+    # Every other pod template is the same, to the byte: only nova's pods roll.
+    for kind, name in (("DaemonSet", "neutron-l3-agent"), ("Deployment", "keystone-api"),
+                       ("Deployment", "placement-api")):
+        assert find(after_objs, kind, name) == find(before, kind, name)
+    # And nova's change in nothing but the checksum.
+    for kind, name in (("Deployment", "nova-api"), ("CronJob", "nova-cell-setup")):
+        old, new = find(before, kind, name), find(after_objs, kind, name)
+        annotations_of(old).pop(CHECKSUM), annotations_of(new).pop(CHECKSUM)
+        assert old == new
 
 
 def test_nothing_but_patches_changes_the_checksum(tmp_path):
@@ -278,17 +406,21 @@ def test_patches_past_one_mebibyte_are_split_over_numbered_configmaps(tmp_path):
     for config in maps.values():
         assert configmap.data_size(config["data"]) <= 1 << 20
         kubernetes_validate.validate(config, "1.30.0", strict=True)
-    assert {k for m in maps.values() for k in m["data"]} == set(patches)
-    # Apply order is kept: every key of the first part sorts before the second's.
-    assert max(maps["nova-patches"]["data"]) < min(maps["nova-2-patches"]["data"])
+    assert {k for m in maps.values() for k in m["data"]} == {*patches, SCRIPT_KEY}
+    assert SCRIPT_KEY in maps["nova-patches"]["data"]  # the program: in the first part only
+    # Apply order is kept: every patch of the first part sorts before the second's.
+    first = [k for k in maps["nova-patches"]["data"] if k.endswith(".patch")]
+    assert max(first) < min(maps["nova-2-patches"]["data"])
     api = find(objs, "Deployment", "nova-api")
-    paths = [m["mountPath"] for m in mounts(api, "nova-api")]
-    assert paths == ["/nova-patches", "/nova-2-patches"]
-    # Every key lands where the start-up script's glob finds it.
+    paths = [m["mountPath"] for m in mounts(api, "hotfix")]
+    assert paths == ["/var/lib/osh/hotfix/nova-patches", "/var/lib/osh/hotfix/nova-2-patches",
+                     "/var/lib/osh/hotfix/site-packages"]
+    # Every patch lands where the init container's glob finds it.
     for name, config in maps.items():
         for key in config["data"]:
-            assert fnmatch.fnmatchcase(f"/{name}/{key}", GLOB)
-    assert {v["configMap"]["name"] for v in spec_of(api)["volumes"]} == set(maps)
+            assert fnmatch.fnmatchcase(f"/var/lib/osh/hotfix/{name}/{key}", GLOB) == key.endswith(".patch")
+    assert {v["configMap"]["name"] for v in spec_of(api)["volumes"] if "configMap" in v} == set(maps)
+    assert named_container(api, "hotfix")["args"] == ["nova"]
 
 
 def test_a_single_patch_past_the_limit_is_an_error(tmp_path):
@@ -319,16 +451,29 @@ def test_component_without_workload_fails_the_render_under_check(tmp_path):
     assert b"error:" in checked.stderr and b"'neutron'" in checked.stderr
 
 
-def test_helm4_hook_pod_does_not_wait_for_the_release_configmap(tmp_path):
+def hook_job(name: str, events: str) -> dict:
     job = {"apiVersion": "batch/v1", "kind": "Job",
-           "metadata": {"name": "nova-db-sync", "annotations": {"helm.sh/hook": "pre-install"}},
+           "metadata": {"name": name, "annotations": {"helm.sh/hook": events}},
            "spec": {"template": pod({"app.kubernetes.io/name": "nova"},
                                     [container("db-sync", f"{KOLLA}/nova-api:2025.1")])}}
     job["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    return job
+
+
+def test_a_helm4_hook_that_may_run_before_the_patch_configmaps_exist_runs_unpatched(tmp_path):
+    job = hook_job("nova-db-sync", "pre-install,pre-upgrade")
+    objs, diagnostics, _ = render(make_project(tmp_path), [job, *region_stream()])
+    assert find(objs, "Job", "nova-db-sync") == job  # its pod would wait for the ConfigMaps forever
+    assert any("Job/nova-db-sync: a Helm hook (pre-install,pre-upgrade)" in note
+               for note in diagnostics.notes)
+
+
+def test_a_helm4_hook_that_runs_after_the_release_is_hot_fixed(tmp_path):
+    job = hook_job("nova-cell-check", "post-install,post-upgrade")
     objs, _, _ = render(make_project(tmp_path), [job, *region_stream()])
-    volume = spec_of(find(objs, "Job", "nova-db-sync"))["volumes"][0]
-    assert volume == {"name": "nova-patches", "configMap": {"name": "nova-patches", "optional": True}}
-    assert "optional" not in spec_of(find(objs, "Deployment", "nova-api"))["volumes"][0]["configMap"]
+    hooked = find(objs, "Job", "nova-cell-check")
+    assert [c["name"] for c in spec_of(hooked)["initContainers"]] == ["hotfix"]
+    assert {"name": "nova-patches", "configMap": {"name": "nova-patches"}} in spec_of(hooked)["volumes"]
 
 
 def test_configmap_follows_the_namespace_of_its_workloads(tmp_path):
@@ -399,7 +544,9 @@ def test_other_kolla_images_in_the_components_pods_get_no_mount(tmp_path):
     out, _, _ = render(make_project(tmp_path), objs)
     assert mounts(find(out, "Deployment", "nova-api"), "register") == []
     assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "openvswitch") == []
-    assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "l3")[0]["mountPath"] == "/neutron-patches"
+    assert mounts(find(out, "DaemonSet", "neutron-l3-agent"), "l3") == [site_mount("neutron")]
+    assert [c["name"] for c in spec_of(find(out, "DaemonSet", "neutron-l3-agent"))["initContainers"]] \
+        == ["hotfix"]
 
 
 def db_sync_job(name: str = "nova-db-sync-1a2b3c4d") -> dict:

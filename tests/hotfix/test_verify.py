@@ -1,9 +1,10 @@
-"""`osh-postrender patches verify`, and its agreement with the start-up script."""
+"""`osh-postrender patches verify`, and its agreement with the init container's program."""
 from __future__ import annotations
 
 import hashlib
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,15 @@ def run_verify(root: Path, site: Path, *extra: str):
     return result, outcomes
 
 
-def run_script(root: Path, venv_dir: Path, components: dict[str, dict[str, str]]):
-    mounts = trees.patch_root(venv_dir.parent / "mounts",
+def run_init(work: Path, files: dict[str, str], components: dict[str, dict[str, str]]):
+    """The init container's program on a real venv holding `files`."""
+    trees.kolla_venv(work / "kolla-venv", files=files)
+    mounts = trees.patch_root(work / "mounts",
                               {f"{c}-patches": files for c, files in components.items()})
-    result = trees.start(venv_dir, mounts, "true")
+    result = trees.init(work / "kolla-venv", mounts, work / "out", "nova", "neutron")
     outcomes = {}
     for line in result.stderr.splitlines():
-        match = re.match(r"osh-start: (?:error: )?\S+/([^/ ]+\.patch): (applied|already applied|"
+        match = re.match(r"hotfix: (?:error: )?\S+/([^/ ]+\.patch): (applied|already applied|"
                          r"skipped|conflict)", line)
         if match:
             outcomes[match.group(1)] = match.group(2)
@@ -111,12 +114,47 @@ def test_verify_never_writes_the_site_packages_tree(tmp_path, made):
     assert tree_digest(site) == before
 
 
-def test_verify_takes_a_venv_and_finds_its_site_packages(tmp_path, made):
+def test_verify_takes_a_kolla_venv_and_finds_its_site_packages_past_the_python3_symlink(tmp_path, made):
     root = project(tmp_path, {"nova": {"0001-step1.patch": made["0001-step1.patch"]}})
     site = trees.venv(tmp_path / "venv", python="python3.13")
+    assert (tmp_path / "venv/lib/python3").is_symlink()  # lib/python3* globs two dirs
     result, outcomes = run_verify(root, tmp_path / "venv")
+    assert result.returncode == 0, result.stderr
     assert outcomes == {"0001-step1.patch": "applies"}
-    assert str(site) in result.stdout.decode()
+    assert result.stdout.decode().splitlines()[-1].endswith(f"against {site}")
+
+
+def test_verify_takes_an_image_root_file_system(tmp_path, made):
+    root = project(tmp_path, {"nova": {"0001-step1.patch": made["0001-step1.patch"]}})
+    site = trees.venv(tmp_path / "rootfs/var/lib/kolla/venv", python="python3.12")
+    result, outcomes = run_verify(root, tmp_path / "rootfs")
+    assert outcomes == {"0001-step1.patch": "applies"}
+    assert result.stdout.decode().splitlines()[-1].endswith(f"against {site}")
+
+
+def test_verify_still_takes_site_packages_itself(tmp_path, made):
+    root = project(tmp_path, {"nova": {"0001-step1.patch": made["0001-step1.patch"]}})
+    site = trees.venv(tmp_path / "venv", python="python3.12")
+    result, outcomes = run_verify(root, site)
+    assert outcomes == {"0001-step1.patch": "applies"}
+    assert result.stdout.decode().splitlines()[-1].endswith(f"against {site}")
+
+
+def test_verify_finds_site_packages_as_the_venvs_own_python_does(tmp_path):
+    """pyvenv.cfg read on the host gives what sysconfig says inside the venv."""
+    trees.kolla_venv(tmp_path / "venv")
+    inside = subprocess.run([str(tmp_path / "venv/bin/python3"), "-c",
+                             "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert verify.site_packages(tmp_path / "venv") == Path(inside)
+
+
+def test_an_image_root_whose_kolla_venv_has_no_pyvenv_cfg_is_an_error(tmp_path, made):
+    root = project(tmp_path, {"nova": {"0001-step1.patch": made["0001-step1.patch"]}})
+    (tmp_path / "rootfs/var/lib/kolla/venv/lib").mkdir(parents=True)
+    result, _ = run_verify(root, tmp_path / "rootfs")
+    assert result.returncode == 4 and result.stdout == b""
+    assert b"venv has no pyvenv.cfg: give its site-packages dir instead" in result.stderr
 
 
 def test_verify_component_filter(tmp_path, made):
@@ -150,25 +188,19 @@ SCENARIOS = {
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_verify_agrees_with_the_start_script_on_the_same_tree(tmp_path, made, scenario):
+def test_verify_agrees_with_the_init_container_on_the_same_tree(tmp_path, made, scenario):
     names, manager = SCENARIOS[scenario]
     components = {"nova": {n: made[n] for n in names}}
     root = project(tmp_path, components)
     files = trees.upstream() if manager is None else {"nova/compute/manager.py": manager}
     site = trees.venv(tmp_path / "venv", files=files)
     verify_result, said = run_verify(root, site)
-    script_result, did = run_script(root, tmp_path / "venv", components)
+    init_result, did = run_init(tmp_path, files, components)
     expected = [SCRIPT_WORD[said[n]] for n in sorted(names)]
-    # The script stops at the first conflict; up to there both must say the same.
+    # The init container stops at the first conflict; up to there both must say the same.
     stop = expected.index("conflict") + 1 if "conflict" in expected else len(expected)
     assert [did.get(n) for n in sorted(names)][:stop] == expected[:stop]
-    assert (verify_result.returncode == 5) == (script_result.returncode != 0)
-
-
-def test_verify_uses_the_start_scripts_patch_options():
-    script = trees.START_SCRIPT.read_text()
-    options = re.search(r'^opts="([^"]*)"$', script, re.M).group(1).split()
-    assert tuple(options) == verify.PATCH_OPTIONS
+    assert (verify_result.returncode == 5) == (init_result.returncode != 0)
 
 
 def pre_image(patch_text: str) -> dict[str, str]:
@@ -201,10 +233,5 @@ def test_shipped_example_patches_apply_to_their_upstream_context(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.decode().splitlines()[:-1]
     assert len(lines) == len(texts) and all(line.endswith(": applies") for line in lines)
-    # And the start-up script applies them all to the same tree.
-    mounts = {}
-    for path in sorted(project_root.rglob("*.patch")):
-        mounts.setdefault(f"{path.parent.name}-patches", {})[path.name] = path.read_text()
-    started = trees.start(tmp_path / "venv", trees.patch_root(tmp_path / "mounts", mounts), "true")
-    assert started.returncode == 0, started.stderr
-    assert started.stderr.count(": applied") == len(texts)
+    # The init container applies the nova ones to nova itself in test_init_container.py;
+    # these trees are hunk context only, which does not compile.

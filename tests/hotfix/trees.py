@@ -1,18 +1,22 @@
-"""Builds what the hot-fix tests work on: real patches and fake site-packages trees.
+"""Builds what the hot-fix tests work on: real patches and small Kolla-layout venvs.
 
 Patches are made the three ways operators make them (git diff, git
-format-patch, diff -ruN) from small Python sources written here.
+format-patch, diff -ruN) from small Python sources written here. A venv has
+Kolla 2025.1's layout: pyvenv.cfg and the `lib/python3 -> python3.X` symlink.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from tests.conftest import ROOT
 
-START_SCRIPT = ROOT / "charts" / "openstack" / "files" / "osh-start.sh"
+INIT_SCRIPT = ROOT / "postrender" / "hotfix" / "initscript.py"
 
 MANAGER = "".join(f"    def task_{i}(self):\n        return {i}\n\n" for i in range(40))
 MANAGER = "class ComputeManager:\n" + MANAGER
@@ -91,24 +95,47 @@ def diff_ruN(work: Path, original: dict[str, str], changed: dict[str, str]) -> s
 
 
 def venv(root: Path, python: str = "python3.12", files: dict[str, str] | None = None) -> Path:
-    """A fake Kolla venv; returns its site-packages."""
+    """A venv tree as copied out of an image (no Python runs it); returns its site-packages."""
     site = root / "lib" / python / "site-packages"
     site.mkdir(parents=True)
+    (root / "lib" / "python3").symlink_to(python)
+    (root / "pyvenv.cfg").write_text(f"home = /usr/bin\ninclude-system-site-packages = false\n"
+                                     f"version = {python[6:]}.1\n")
+    write(site, upstream() if files is None else files)
+    return site
+
+
+_EMPTY_VENVS: list[Path] = []
+
+
+def kolla_venv(root: Path, files: dict[str, str] | None = None, symlink: bool = True) -> Path:
+    """A real venv of this Python, with Kolla's symlink; returns its site-packages."""
+    if not _EMPTY_VENVS:  # made once: copying it is ten times faster than `python -m venv`
+        scratch = tempfile.mkdtemp(prefix="osh-empty-venv-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        template = Path(scratch) / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(template)], check=True)
+        _EMPTY_VENVS.append(template)
+    shutil.copytree(_EMPTY_VENVS[0], root, symlinks=True)
+    short = "python%d.%d" % sys.version_info[:2]
+    if symlink:
+        (root / "lib" / "python3").symlink_to(short)
+    site = root / "lib" / short / "site-packages"
     write(site, upstream() if files is None else files)
     return site
 
 
 def patch_root(root: Path, dirs: dict[str, dict[str, str]]) -> Path:
-    """Mounted ConfigMaps as the script sees them: <root>/<name>-patches/<key>."""
+    """Mounted ConfigMaps as the init container sees them: <root>/<name>-patches/<key>."""
     for directory, files in dirs.items():
         write(root / directory, files)
     return root
 
 
-def start(venv_dir: Path, patches_root: Path, *command: str,
-          env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run osh-start.sh for real with /bin/sh and GNU patch."""
-    return subprocess.run(["/bin/sh", str(START_SCRIPT), *command], capture_output=True,
-                          text=True, timeout=60,
-                          env={"PATH": os.environ["PATH"], "OSH_KOLLA_VENV": str(venv_dir),
-                               "OSH_PATCHES_ROOT": str(patches_root), **(env or {})})
+def init(venv_dir: Path, patches_root: Path, output: Path, *entries: str) -> subprocess.CompletedProcess:
+    """Run the init container's program for real (GNU patch, the venv's own Python)."""
+    output.mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, str(INIT_SCRIPT), "--venv", str(venv_dir),
+                           "--patches", f"{patches_root}/*-patches", "--output", str(output),
+                           *entries], capture_output=True, text=True, timeout=120,
+                          env={"PATH": os.environ["PATH"]})

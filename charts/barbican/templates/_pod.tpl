@@ -56,7 +56,6 @@ spec:
         - name: {{ .component }}
           image: {{ include "osh-lib.image" (dict "ctx" $ctx "image" .image) }}
           imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" $ctx) }}
-          {{- include "osh-lib.startup-command" (dict "args" (list "kolla_start")) | nindent 10 }}
           env:
             {{- include "osh-lib.kolla-env" . | nindent 12 }}
           resources:
@@ -65,8 +64,6 @@ spec:
             - name: kolla-config
               mountPath: /var/lib/kolla/config_files
               readOnly: true
-            {{- include "osh-lib.startup-volume-mount" . | nindent 12 }}
       volumes:
         {{- include "barbican.config-volume" (dict "role" .component) | nindent 8 }}
-        {{- include "osh-lib.startup-volume" . | nindent 8 }}
 {{- end -}}

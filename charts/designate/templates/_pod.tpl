@@ -61,7 +61,6 @@ spec:
         - name: {{ .component }}
           image: {{ include "osh-lib.image" (dict "ctx" $ctx "image" .image) }}
           imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" $ctx) }}
-          {{- include "osh-lib.startup-command" (dict "args" (list "kolla_start")) | nindent 10 }}
           env:
             {{- include "osh-lib.kolla-env" . | nindent 12 }}
           {{- with .ports }}
@@ -85,8 +84,6 @@ spec:
             - name: kolla-config
               mountPath: /var/lib/kolla/config_files
               readOnly: true
-            {{- include "osh-lib.startup-volume-mount" . | nindent 12 }}
       volumes:
         {{- include "designate.config-volume" (dict "role" .component "rndc" (and (eq .component "worker") $ctx.Values.pool.bind9_servers)) | nindent 8 }}
-        {{- include "osh-lib.startup-volume" . | nindent 8 }}
 {{- end -}}

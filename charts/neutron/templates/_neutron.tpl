@@ -141,12 +141,11 @@ spec:
           configMap:
             name: neutron-bin
             defaultMode: 0555
-        {{- include "osh-lib.startup-volume" $ctx | nindent 8 }}
         {{- .volumes | nindent 8 }}
 {{- end -}}
 
 {{/*
-One Kolla container of an agent pod: started through the hot-fix script,
+One Kolla container of an agent pod: started through the image's entrypoint,
 its Kolla config dir is the Secret neutron-agent with its own
 config-<role>.json as config.json (a subPath: the Secret is shared).
 */}}
@@ -154,7 +153,6 @@ config-<role>.json as config.json (a subPath: the Secret is shared).
 - name: {{ .role }}
   image: {{ include "osh-lib.image" (dict "ctx" .ctx "image" .image) }}
   imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" .ctx) }}
-  {{- include "osh-lib.startup-command" (dict "args" (list "kolla_start")) | nindent 2 }}
   env:
     {{- include "osh-lib.kolla-env" .ctx | nindent 4 }}
     {{- with .env }}
@@ -180,7 +178,6 @@ config-<role>.json as config.json (a subPath: the Secret is shared).
     - name: bin
       mountPath: /var/lib/osh/bin
       readOnly: true
-    {{- include "osh-lib.startup-volume-mount" . | nindent 4 }}
     {{- with .mounts }}
     {{- . | nindent 4 }}
     {{- end }}

@@ -89,8 +89,8 @@ fsGroup: 42436
 {{- end -}}
 
 {{/*
-A control-plane Deployment: one Kolla container started through the hot-fix
-script, with the nova-etc config of its role.
+A control-plane Deployment: one Kolla container started through the image's
+own entrypoint, with the nova-etc config of its role.
 
   include "nova.deployment" (dict "ctx" $ "component" "conductor" "image" "nova-conductor" "replicas" 1 "files" (list "nova.conf"))
 Optional: "port" (container port number, named "api") and "probe" (HTTP path).
@@ -121,7 +121,6 @@ spec:
         - name: {{ .component }}
           image: {{ include "osh-lib.image" (dict "ctx" $ctx "image" .image) }}
           imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" $ctx) }}
-          {{- include "osh-lib.startup-command" (dict "args" (list "kolla_start")) | nindent 10 }}
           env:
             {{- include "osh-lib.kolla-env" $ctx | nindent 12 }}
           {{- if .port }}
@@ -150,10 +149,8 @@ spec:
             {{- toYaml .resources | nindent 12 }}
           volumeMounts:
             {{- include "nova.config-volume-mount" . | nindent 12 }}
-            {{- include "osh-lib.startup-volume-mount" . | nindent 12 }}
       volumes:
         {{- include "nova.config-volume" (dict "secret" "nova-etc" "role" .component "files" .files) | nindent 8 }}
-        {{- include "osh-lib.startup-volume" . | nindent 8 }}
 {{- end -}}
 
 {{/* The keys of the Secret nova-compute that every compute shares. */}}

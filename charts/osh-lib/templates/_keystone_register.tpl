@@ -24,7 +24,8 @@ Two templates in the service chart, one include each:
     "resources" .Values.resources.jobs
     "image" "kolla-toolbox")              # optional: the Kolla image with the openstack client
 
-Like every Kolla container it starts through osh-start and kolla_start; the
+Like every Kolla container it starts through the image's own entrypoint
+(dumb-init, then kolla_start, which runs the command config.json names); the
 script's inputs are environment variables, its output the client's.
 */}}
 {{- define "osh-lib.ks-register-job" -}}
@@ -59,7 +60,6 @@ spec:
         - name: ks-register
           image: {{ $image }}
           imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" $ctx) }}
-          {{- include "osh-lib.startup-command" (dict "args" (list "kolla_start")) | nindent 10 }}
           envFrom:
             - secretRef:
                 name: keystone-admin
@@ -86,7 +86,6 @@ spec:
             - name: kolla-config
               mountPath: /var/lib/kolla/config_files
               readOnly: true
-            {{- include "osh-lib.startup-volume-mount" . | nindent 12 }}
       volumes:
         - name: kolla-config
           secret:
@@ -97,7 +96,6 @@ spec:
                 path: config.json
               - key: ks-register.sh
                 path: ks-register.sh
-        {{- include "osh-lib.startup-volume" . | nindent 8 }}
 {{- end -}}
 
 {{/*

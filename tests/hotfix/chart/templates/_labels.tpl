@@ -10,7 +10,3 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "hotfix-e2e.kolla" -}}
 {{ .Values.image.registry }}/{{ .image }}:{{ .Values.image.tag }}
 {{- end -}}
-{{- define "hotfix-e2e.start" -}}
-command: ["/bin/sh", "/var/lib/osh/start/osh-start.sh"]
-args: ["kolla_start"]
-{{- end -}}
