@@ -95,6 +95,27 @@ def test_kolla_containers_start_through_the_images_own_entrypoint(region_objects
     assert not [o for o in region_objects if o["metadata"]["name"] == "osh-start"]
 
 
+def test_kolla_jobs_skip_the_images_extend_start(region_objects):
+    """A Job runs a one-off command, not the image's service: the image's
+    extend_start must not run (keystone's appends Apache's -DFOREGROUND to
+    `keystone-manage db_sync`, which then exits 2). Services keep it."""
+    skip = {"name": "KOLLA_SKIP_EXTEND_START", "value": "true"}
+    jobs = services = 0
+    for obj in region_objects:
+        if obj["kind"] not in POD_TEMPLATE_KINDS:
+            continue
+        for container in pod_spec(obj)["containers"]:
+            if "/openstack.kolla/" not in container["image"]:
+                continue
+            if obj["kind"] == "Job":
+                jobs += 1
+                assert skip in container["env"], f"Job/{obj['metadata']['name']}: {container['name']}"
+            else:
+                services += 1
+                assert skip not in container["env"], f"{obj['kind']}/{obj['metadata']['name']}"
+    assert jobs >= 12 and services >= 20
+
+
 def test_images_come_from_the_global_registry(chart_tree):
     objects = chart_tree.render(REGION, "--set", "global.image.registry=registry.example.net",
                                 "--set", "global.upstream_image.registry=mirror.example.net")

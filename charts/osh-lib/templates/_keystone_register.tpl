@@ -64,7 +64,7 @@ spec:
             - secretRef:
                 name: keystone-admin
           env:
-            {{- include "osh-lib.kolla-env" . | nindent 12 }}
+            {{- include "osh-lib.kolla-task-env" . | nindent 12 }}
             - name: OSH_SERVICE_USER
               value: {{ .user | quote }}
             - name: OSH_SERVICE_PASSWORD

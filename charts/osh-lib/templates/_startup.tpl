@@ -19,3 +19,21 @@ in /var/lib/kolla/config_files/config.json into place on each start.
 - name: KOLLA_CONFIG_STRATEGY
   value: COPY_ALWAYS
 {{- end -}}
+
+{{/*
+Environment of a Kolla container that runs a one-off command (a database
+sync, a bootstrap, a script) instead of the image's service, as every Job
+does. kolla_start sources the image's extend_start unless
+KOLLA_SKIP_EXTEND_START is set, and an extend_start prepares the service, not
+the command: keystone's appends Apache's `-DFOREGROUND` to whatever config.json
+names (keystone-manage then exits 2), and with KOLLA_BOOTSTRAP set most run
+their own database sync and exit before the command.
+
+  env:
+    {{- include "osh-lib.kolla-task-env" . | nindent 4 }}
+*/}}
+{{- define "osh-lib.kolla-task-env" -}}
+{{ include "osh-lib.kolla-env" . }}
+- name: KOLLA_SKIP_EXTEND_START
+  value: "true"
+{{- end -}}
