@@ -30,6 +30,7 @@ def probe(chart_tree, tmp_path_factory):
         result = chart_tree.helm.run("template", "r", str(path), "--namespace", "ns",
                                      "-f", str(file), check=check)
         return documents(result.stdout)[0]["data"] if check else result
+    render.chart = path
     return render
 
 
@@ -78,6 +79,27 @@ def test_job_name_changes_with_its_inputs_and_stays_a_dns_label(probe):
     assert data["job-name-a"] != data["job-name-b"]
     assert all(len(n) <= 63 and n.startswith("nova-db-sync-") for n in (data["job-name-a"], data["job-name-b"]))
     assert probe(GLOBALS)["job-name-a"] == data["job-name-a"]
+
+
+def test_job_name_changes_with_the_chart_version(probe):
+    """A new chart version may change a Job's immutable pod template itself."""
+    chart_file = probe.chart / "Chart.yaml"
+    before = chart_file.read_text()
+    first = probe(GLOBALS)["job-name-a"]
+    meta = yaml.safe_load(before)
+    meta["version"] = "9.9.9"
+    try:
+        chart_file.write_text(yaml.safe_dump(meta))
+        assert probe(GLOBALS)["job-name-a"] != first
+    finally:
+        chart_file.write_text(before)
+    assert probe(GLOBALS)["job-name-a"] == first
+
+
+def test_kolla_task_env_skips_the_images_extend_start(probe):
+    assert yaml.safe_load(probe(GLOBALS)["kolla-task-env"]) == [
+        {"name": "KOLLA_CONFIG_STRATEGY", "value": "COPY_ALWAYS"},
+        {"name": "KOLLA_SKIP_EXTEND_START", "value": "true"}]
 
 
 def test_kolla_env_has_kolla_start_copy_the_config_on_every_start(probe):

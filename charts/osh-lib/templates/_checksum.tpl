@@ -17,10 +17,14 @@ the pods consume (config Secrets, ConfigMaps), so that a change rolls them.
 {{/*
 A Job name that changes with its inputs: a Job's pod template is immutable,
 so a Job whose image or config changed must be a new Job. Helm deletes the
-old one on upgrade, as it is no longer in the release.
+old one on upgrade, as it is no longer in the release. The chart's version
+is an input too: a new chart version may change the pod template itself
+(a volume, an environment variable), and Helm would otherwise fail the
+upgrade on the immutable field.
 
-  name: {{ include "osh-lib.job-name" (dict "name" "keystone-db-sync" "inputs" (list $image $conf)) }}
+  name: {{ include "osh-lib.job-name" (dict "ctx" $ "name" "keystone-db-sync" "inputs" (list $image $conf)) }}
 */}}
 {{- define "osh-lib.job-name" -}}
-{{- printf "%s-%s" .name (toJson .inputs | sha256sum | trunc 8) -}}
+{{- $inputs := append .inputs (.ctx.Chart.Version | default "") -}}
+{{- printf "%s-%s" .name (toJson $inputs | sha256sum | trunc 8) -}}
 {{- end -}}

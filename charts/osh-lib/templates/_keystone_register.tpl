@@ -44,7 +44,7 @@ script's inputs are environment variables, its output the client's.
 apiVersion: batch/v1
 kind: Job
 metadata:
-  name: {{ include "osh-lib.job-name" (dict "name" (printf "%s-ks-register" .user) "inputs" $inputs) }}
+  name: {{ include "osh-lib.job-name" (dict "ctx" $ctx "name" (printf "%s-ks-register" .user) "inputs" $inputs) }}
   labels:
     {{- include "osh-lib.labels" (dict "ctx" $ctx "component" "ks-register") | nindent 4 }}
 spec:
