@@ -63,14 +63,20 @@ def toolbox_pod(namespace: str, region: str, image: str) -> dict:
 
 
 def _toolbox_image(namespace: str) -> str:
-    """The kolla-toolbox image the region runs (so the client matches its release)."""
-    pods = json.loads(cluster.kubectl("-n", namespace, "get", "jobs,pods", "-o", "json"))
-    for item in pods["items"]:
-        spec = item["spec"].get("template", {}).get("spec") or item["spec"]
-        for container in spec.get("containers", []) + spec.get("initContainers", []):
-            if "/kolla-toolbox:" in container["image"]:
-                return container["image"]
-    raise LiveError(f"no kolla-toolbox image in namespace {namespace}: is a region installed?")
+    """The kolla-toolbox image of the region's release, so the client matches it:
+    the one its Jobs run, else the keystone image's registry and tag."""
+    data = json.loads(cluster.kubectl("-n", namespace, "get", "jobs,deployments", "-o", "json"))
+    images = []
+    for item in data["items"]:
+        spec = item["spec"]["template"]["spec"]
+        images += [c["image"] for c in spec.get("containers", []) + spec.get("initContainers", [])]
+    for image in images:
+        if "/kolla-toolbox:" in image:
+            return image
+    for image in images:
+        if "/keystone:" in image:
+            return image.replace("/keystone:", "/kolla-toolbox:")
+    raise LiveError(f"no Kolla image in namespace {namespace}: is a region installed?")
 
 
 def ensure_toolbox(namespace: str, region: str) -> None:
