@@ -215,7 +215,7 @@ def _scheduler(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
 
 def _kubelet(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.Daemon:
     config = paths.STATE / "kubelet-config.yaml"
-    config.write_text(json.dumps({
+    paths.write_config(config, json.dumps({
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
         "authentication": {"anonymous": {"enabled": False}, "webhook": {"enabled": True},
@@ -251,7 +251,7 @@ def _kubelet(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.Da
 
 def _kube_proxy(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
     config = paths.STATE / "kube-proxy-config.yaml"
-    config.write_text(json.dumps({
+    paths.write_config(config, json.dumps({
         "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
         "kind": "KubeProxyConfiguration",
         "clientConnection": {"kubeconfig": str(paths.STATE / "kube-proxy.kubeconfig")},

@@ -27,7 +27,7 @@ def address() -> Path:
 def config(sandbox_image: str, cni_conf_dir: Path) -> Path:
     path = paths.STATE / "containerd.toml"
     state = paths.RUN / "containerd"
-    path.write_text(f"""version = 2
+    paths.write_config(path, f"""version = 2
 root = "{root()}"
 state = "{state}"
 

@@ -50,7 +50,7 @@ def write_cni_config() -> Path:
         ],
     }
     path = directory / "10-osh-live.conflist"
-    path.write_text(json.dumps(conflist, indent=2) + "\n")
+    paths.write_config(path, json.dumps(conflist, indent=2) + "\n")
     return path
 
 

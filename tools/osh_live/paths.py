@@ -23,3 +23,18 @@ def cache(*parts: str) -> Path:
     path = CACHE.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_config(path: Path, text: str) -> Path:
+    """Write a daemon's configuration file only when its content changes.
+
+    kube-proxy exits as soon as its configuration file is rewritten, even
+    with the same content, so `up` on a running cluster must leave it be.
+    """
+    try:
+        if path.read_text() == text:
+            return path
+    except OSError:
+        pass
+    path.write_text(text)
+    return path

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from osh_live import paths
 from osh_live.proc import run
 
 DAYS = "3650"
@@ -100,12 +101,13 @@ def service_account_keys(directory: Path) -> tuple[Path, Path]:
 
 def kubeconfig(path: Path, server: str, ca_cert: Path, cert: Path, key: Path, user: str) -> Path:
     """A kubeconfig naming the files (not embedding them), like kubeadm's with --cert-dir."""
-    path.write_text(
+    text = (
         "apiVersion: v1\nkind: Config\n"
         f"clusters:\n- name: osh-live\n  cluster:\n    server: {server}\n"
         f"    certificate-authority: {ca_cert}\n"
         f"users:\n- name: {user}\n  user:\n    client-certificate: {cert}\n    client-key: {key}\n"
         f"contexts:\n- name: {user}@osh-live\n  context:\n    cluster: osh-live\n    user: {user}\n"
         f"current-context: {user}@osh-live\n")
+    paths.write_config(path, text)
     os.chmod(path, 0o600)
     return path
