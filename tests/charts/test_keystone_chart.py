@@ -154,3 +154,17 @@ def test_ingress_host_can_be_overridden_and_ingress_switched_off(chart_tree):
     assert not [o for o in off if o["kind"] == "Ingress"
                 and o["metadata"]["labels"]["app.kubernetes.io/name"] == "keystone"]
     assert [o for o in off if o["kind"] == "Ingress"]  # the other services keep theirs
+
+
+def test_clients_in_the_cluster_use_keystones_internal_endpoints(objects):
+    """The ks-register Jobs read keystone-admin: after the token, the client
+    takes each endpoint from the catalog's OS_INTERFACE, and the default,
+    public, goes through the Ingress and a certificate pods do not trust."""
+    admin = find(objects, "Secret", "keystone-admin")["stringData"]
+    assert admin["OS_INTERFACE"] == "internal"
+    assert admin["OS_AUTH_URL"].startswith("http://keystone-api.")
+    register = [o for o in objects if o["kind"] == "Job" and "-ks-register-" in o["metadata"]["name"]]
+    assert register
+    for job in register:
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        assert {"secretRef": {"name": "keystone-admin"}} in container["envFrom"]

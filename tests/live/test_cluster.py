@@ -62,7 +62,12 @@ def test_a_pod_reaches_a_clusterip_service_by_name(kube, namespace):
          "spec": {"selector": labels, "ports": [{"port": 80, "targetPort": 8080}]}},
     ])
     kube.run("-n", namespace, "rollout", "status", "deployment/health", "--timeout=120s")
-    script = ("exec 3<>/dev/tcp/health/80 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3")
+    # kube-proxy programs a new Service's rules within a few seconds; until
+    # then its ClusterIP leads nowhere (here: out of the node), so retry.
+    script = ("for i in $(seq 30); do"
+              " reply=$(exec 3<>/dev/tcp/health/80 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3"
+              " && cat <&3) && case $reply in 'HTTP/1.'?' 200 '*) printf '%s' \"$reply\"; exit 0;; esac;"
+              " sleep 1; done; printf '%s' \"$reply\"; exit 1")
     kube.apply([_client_pod("fetch", namespace, script)])
     phase = kube.wait_for(lambda: _finished(kube, namespace, "fetch"), "client pod finished")
     logs = kube.run("-n", namespace, "logs", "fetch").stdout
