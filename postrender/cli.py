@@ -19,11 +19,13 @@ from postrender.diagnostics import LOG_ENV, Channel, Diagnostics, log_path
 from postrender.errors import ConfigError, ExitCode, PostRenderError, UsageError
 from postrender.overlaydir import OverlayDir
 
+STREAM_NAME = "all.yaml"   # postrender.overlay.STREAM_NAME, not imported: start-up time counts
+
 JOBS_ENV = "OSH_POSTRENDER_JOBS"
 DEFAULT_MAX_JOBS = 4
 
 USAGE = """
-  osh-postrender [--region NAME | --overlay DIR] [--root DIR] [--check] < manifests
+  osh-postrender [--region NAME | --overlay DIR] [--root DIR] [--stream-name FILE] [--check] < manifests
   osh-postrender [--region NAME | --overlay DIR] place --nodes FILE [-o table|json] < manifests
   osh-postrender patches verify --site-packages DIR [--component C] [--region NAME | --overlay DIR]"""
 
@@ -81,6 +83,13 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+def _file_name(value: str) -> str:
+    if not value or "/" in value or value in (".", ".."):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a file name (the name a "
+                                         "kustomization lists, without a directory)")
+    return value
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="osh-postrender", usage=USAGE, description=DESCRIPTION, epilog=EPILOG,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -93,6 +102,11 @@ def build_parser() -> Parser:
     parser.add_argument("--root", metavar="DIR", type=Path,
                         help="project root: overlays/, patches/ and shared policy live here "
                              "(default: $OSH_ROOT, else $HELM_PLUGIN_DIR, else the cwd)")
+    parser.add_argument("--stream-name", metavar="FILE", default=STREAM_NAME, type=_file_name,
+                        help="the resource file name that stands for the Helm stream in the "
+                             "overlay's kustomization tree, wherever it is listed (the file "
+                             "itself is never read); listed nowhere, the stream is the top "
+                             f"kustomization's first resource (default: {STREAM_NAME})")
     parser.add_argument("--check", action="store_true",
                         help="also enforce the policy checks; warnings that matter become "
                              "errors and every finding is reported before exiting 5")
@@ -153,7 +167,8 @@ def render(args: argparse.Namespace, channel: Channel) -> list[str]:
             # overlay: done while child processes parse a large stream's tail.
             # A configuration error still wins over an error in the manifests.
             from postrender import pipeline
-            stages = pipeline.build(overlay, check_policy=args.check)
+            stages = pipeline.build(overlay, check_policy=args.check,
+                                    stream_name=args.stream_name)
             documents = parsing.documents()
         diagnostics = Diagnostics(check=args.check)
         documents = pipeline.run(stages, documents, diagnostics)

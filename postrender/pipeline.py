@@ -34,11 +34,14 @@ class Stage(Protocol):
 STAGE_MODULES = (overlay, hotfix, placement)
 
 
-def build(overlay_dir: OverlayDir | None, *, check_policy: bool = False) -> list[Stage]:
+def build(overlay_dir: OverlayDir | None, *, check_policy: bool = False,
+          stream_name: str = overlay.STREAM_NAME) -> list[Stage]:
+    """The stages the overlay declares; `stream_name` is the overlay's name for the stream."""
     stages: list[Stage] = []
     if overlay_dir is not None:
         for module in STAGE_MODULES:
-            stage = module.load(overlay_dir)
+            stage = (overlay.load(overlay_dir, stream_name=stream_name) if module is overlay
+                     else module.load(overlay_dir))
             if stage is not None:
                 stages.append(stage)
     if check_policy:

@@ -1,9 +1,11 @@
-"""The region overlay stage: a kustomization applied to the Helm stream.
+"""The region overlay stage: a kustomization tree applied to the Helm stream.
 
 Switched on only by `kustomization.yaml` in the overlay directory. It gives
-what `kubectl kustomize` gives for `resources: [the stream]` plus the same
-fields (see docs/overlay.md for the few intended differences), works on the
-parsed documents, and reads files only through `OverlayDir`.
+what `kubectl kustomize` gives on the same tree with Helm's output written to
+the file that stands for the stream (`all.yaml` wherever it is listed; the
+top's first resource when it is listed nowhere); see docs/overlay.md for the
+few intended differences. It works on the parsed documents and reads files
+only through `OverlayDir`.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError
 from postrender.overlay.build import Build
-from postrender.overlay.kustomization import FILENAME, Kustomization, Reader
+from postrender.overlay.kustomization import FILENAME, STREAM_NAME, Kustomization, Reader
 from postrender.overlaydir import OverlayDir
 
 
@@ -41,11 +43,22 @@ class OverlayStage:
 OTHER_NAMES = ("kustomization.yml", "Kustomization")
 
 
-def load(overlay_dir: OverlayDir) -> OverlayStage | None:
+def load(overlay_dir: OverlayDir, *, stream_name: str = STREAM_NAME) -> OverlayStage | None:
+    """The stage, or None without kustomization.yaml.
+
+    `stream_name` is the resource file name that stands for the Helm stream
+    anywhere in the kustomization tree.
+    """
     for name in OTHER_NAMES:
         if overlay_dir.file(name) is not None:
             raise ConfigError(f"rename it to {FILENAME}: only {FILENAME} switches the overlay on",
                               file=overlay_dir.display(overlay_dir.path / name))
     if overlay_dir.file(FILENAME) is None:
         return None
-    return OverlayStage(Reader(overlay_dir, overlay_dir.path).read())
+    kustomization = Reader(overlay_dir, overlay_dir.path, stream_name=stream_name).read()
+    entries = kustomization.stream_entries()
+    if len(entries) > 1:
+        # kustomize would read the same objects twice and refuse the duplicate ids.
+        raise ConfigError(f"the Helm stream ({stream_name}) is listed more than once in the "
+                          f"tree: {'; '.join(entries)}", file=kustomization.file)
+    return OverlayStage(kustomization)

@@ -1,54 +1,126 @@
-"""Apply a kustomization to the parsed stream, in kustomize's order.
+"""Build a kustomization tree on the parsed stream, in kustomize's order.
 
-Order (as `kubectl kustomize` with the stream as its first resource):
-resources, generators, patchesStrategicMerge, patches, namespace, labels,
-annotations, patchesJson6902, images; then generated names get their hash
-suffix and references to them are rewritten. A document is touched only when
+Each kustomization collects its resources (files, the kustomizations it
+includes, built first, and the Helm stream where it is listed), runs its
+generators, then its components, then its transformers: patchesStrategicMerge,
+patches, namespace, labels, annotations, patchesJson6902, images. At the top
+only, generated names get their hash suffix, references follow every renamed
+object, and sortOptions orders the output. A document is touched only when
 its object really changes; untouched documents keep their original text.
 """
 from __future__ import annotations
 
 import copy
-import re
-from dataclasses import dataclass
 
 import yaml
 
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError, InputError
-from postrender.overlay import (generators, images, metadata, namereference, patchyaml,
-                                strategic)
+from postrender.overlay import (generators, images, json6902, metadata, namereference,
+                                patchyaml, sortorder, strategic)
 from postrender.overlay.kustomization import Kustomization, Patch
-from postrender.overlay.selector import ResourceIndex, Selection, effective_namespace
+from postrender.overlay.resources import Resources, Slot, new_slot
+from postrender.overlay.selector import Selection, effective_namespace
 
-_INDEX = re.compile(r"-?[0-9]+\Z")
+JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
+            "copy": ("from",), "test": ("value",)}
 
 
-def _indexed(obj, operation: dict) -> dict:
-    """The operation with list indices as kustomize's JSON patch reads them.
+class Build:
+    def __init__(self, kustomization: Kustomization, documents: list[Document],
+                 diagnostics: Diagnostics):
+        self.top = kustomization
+        self.stream = documents
+        self.diagnostics = diagnostics
 
-    kustomize (evanphx/json-patch with negative indices on) takes "-1" as the
-    last element and "01" as 1; python-jsonpatch takes neither.
-    """
-    out = dict(operation)
-    for key in ("path", "from"):
-        pointer = operation.get(key)
-        if not isinstance(pointer, str) or not pointer:
-            continue
-        tokens = pointer.split("/")[1:]
-        node = obj
-        for i, token in enumerate(tokens):
-            if isinstance(node, list) and _INDEX.match(token):
-                index = int(token)
-                tokens[i] = str(index + len(node) if index < 0 else index)
-                node = node[int(tokens[i])] if 0 <= int(tokens[i]) < len(node) else None
-            elif isinstance(node, dict):
-                node = node.get(token.replace("~1", "/").replace("~0", "~"))
+    def run(self) -> list[Document]:
+        for k in self.top.tree():
+            if k is not self.top and k.sort_options is not None:
+                self.diagnostics.warn(f"{k.file}: sortOptions: has no effect: kustomize "
+                                      "reads sortOptions only from the top kustomization")
+        # With the stream listed nowhere, it is the top kustomization's first resource.
+        implicit = not self.top.stream_entries()
+        resources = self._accumulate(self.top, Resources(), implicit_stream=implicit)
+        _hash_names(resources)
+        _drop_empty_annotations(resources)
+        return sortorder.sort(resources.documents(), self.top.sort_options)
+
+    def _accumulate(self, k: Kustomization, resources: Resources, *,
+                    implicit_stream: bool = False) -> Resources:
+        """kustomize's accumulateTarget: a component works on its includer's resources."""
+        if implicit_stream:
+            self._add_stream(resources)
+        for resource in k.resources:
+            location = {"file": k.file, "field": resource.where}
+            if resource.stream:
+                self._add_stream(resources)
+            elif resource.kustomization is not None:
+                resources.absorb(self._accumulate(resource.kustomization, Resources()), location)
             else:
-                break
-        out[key] = "/" + "/".join(tokens)
-    return out
+                for obj in resource.objects:
+                    resources.add(new_slot(Document(copy.deepcopy(obj))), location)
+        level = Level(k, resources, self.diagnostics)
+        level.generate()
+        for component in k.components:
+            self._accumulate(component, resources)
+        level.transform()
+        return resources
+
+    def _add_stream(self, resources: Resources) -> None:
+        for doc in self.stream:
+            resources.add(new_slot(doc), doc.error_location(), InputError)
+
+
+def _hash_names(resources: Resources) -> None:
+    for position, obj in list(resources.live()):
+        if resources.slots[position].needs_hash:
+            meta = resources.edit(position)["metadata"]
+            meta["name"] = f"{meta['name']}-{generators.name_hash(obj)}"
+    # Hash suffixes and renaming patches (in any kustomization) rename; references follow.
+    renames: dict[tuple[str, str, str], str] = {}
+    for position, obj in resources.live():
+        kind = obj.get("kind", "")
+        if kind not in namereference.REFERENCED:
+            continue
+        meta = obj.get("metadata") or {}
+        original_name, _ = resources.index.original[position]
+        if meta.get("name") != original_name:
+            renames[(kind, effective_namespace(kind, meta.get("namespace")), original_name)] \
+                = meta.get("name")
+    moved = _moved_service_accounts(resources)
+    if not renames and not moved:
+        return
+    for position, obj in list(resources.live()):
+        changes = namereference.planned(obj, renames) + namereference.subjects(obj, moved)
+        if changes:
+            resources.edit(position)
+            for mapping, key, new in changes:
+                mapping[key] = new
+
+
+def _moved_service_accounts(resources: Resources) -> dict[tuple[str, str], tuple[str, str]]:
+    """(original name, namespace) -> (name, namespace) of renamed or moved ServiceAccounts."""
+    moved = {}
+    for position, obj in resources.live():
+        if obj.get("kind") != "ServiceAccount":
+            continue
+        meta = obj.get("metadata") or {}
+        name, namespace = resources.index.original[position]
+        before = (name, namespace or "default")
+        after = (meta.get("name"), meta.get("namespace") or "default")
+        if before != after:
+            moved[before] = after
+    return moved
+
+
+def _drop_empty_annotations(resources: Resources) -> None:
+    # kustomize removes its bookkeeping annotations from every object and
+    # with them an annotations map left empty (or written empty).
+    for position, obj in list(resources.live()):
+        meta = obj.get("metadata")
+        if isinstance(meta, dict) and "annotations" in meta and not meta["annotations"]:
+            del resources.edit(position)["metadata"]["annotations"]
 
 
 def _targeted(body: dict) -> dict:
@@ -80,141 +152,59 @@ def _go_text(value) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
-            "copy": ("from",), "test": ("value",)}
+class Level:
+    """One kustomization's generators and transformers, on the resources it collected."""
 
-
-@dataclass
-class Slot:
-    """One resource being built: its document and whether it awaits a hash suffix."""
-
-    document: Document
-    needs_hash: bool = False
-    changed: bool = False
-    pruned: bool = False     # kustomize's merge walk has dropped its bare `key:` fields
-
-    def empty_nulls(self) -> frozenset:
-        if self.pruned or self.document.text is None:
-            return frozenset()
-        self.pruned = True
-        if not strategic.has_null(self.document.obj):
-            return frozenset()  # the common case: no need to read the text again
-        return strategic.empty_null_paths(self.document.text)
-
-
-class Build:
-    def __init__(self, kustomization: Kustomization, documents: list[Document],
-                 diagnostics: Diagnostics):
-        self.k = kustomization
+    def __init__(self, k: Kustomization, resources: Resources, diagnostics: Diagnostics):
+        self.k = k
+        self.resources = resources
+        self.index = resources.index
         self.diagnostics = diagnostics
-        self.slots = [Slot(doc) for doc in documents]
-        self.index = ResourceIndex([doc.obj for doc in documents])
-        self._ids: dict[tuple, int] = {}
-        for position, doc in enumerate(documents):
-            self._register(position, doc.error_location(), InputError)
 
-    # -- bookkeeping ------------------------------------------------------------
     def error(self, reason: str, where: str, **extra) -> ConfigError:
         return ConfigError(reason, file=self.k.file, field=where, **extra)
 
-    def _id(self, obj: dict) -> tuple:
-        meta = obj.get("metadata") or {}
-        return (obj.get("apiVersion"), obj.get("kind"), meta.get("name"),
-                effective_namespace(obj.get("kind", ""), meta.get("namespace")))
-
-    def _register(self, position: int, location: dict, error=ConfigError) -> None:
-        key = self._id(self.index.objects[position])
-        if key in self._ids:
-            first = self.slots[self._ids[key]].document.address()
-            raise error(f"{key[1]}/{key[2]} is defined twice (first as {first}); kustomize "
-                        "refuses duplicate ids", **location)
-        self._ids[key] = position
-
-    def _add(self, obj: dict, where: str, *, needs_hash: bool = False) -> None:
-        position = self.index.append(obj)
-        self.slots.append(Slot(Document(obj), needs_hash=needs_hash, changed=True))
-        self._register(position, {"file": self.k.file, "field": where})
-
-    def _replace(self, position: int, obj: dict | None) -> None:
-        slot = self.slots[position]
-        if obj is not None and obj == slot.document.obj:
-            return
-        slot.document.touch()
-        slot.changed = True
-        if obj is not None:
-            slot.document.obj = obj
-        self.index.update(position, obj)
-
-    def _edit(self, position: int) -> dict:
-        """The live object, touched, for in-place edits."""
-        slot = self.slots[position]
-        slot.changed = True
-        return slot.document.touch()
-
-    def live(self):
-        for position, obj in enumerate(self.index.objects):
-            if obj is not None:
-                yield position, obj
-
-    # -- the steps --------------------------------------------------------------
-    def run(self) -> list[Document]:
-        for resource in self.k.resources:
-            objects = resource.objects
-            if resource.kustomization is not None:
-                objects = [doc.obj for doc in
-                           Build(resource.kustomization, [], self.diagnostics).run()]
-            for obj in objects:
-                self._add(copy.deepcopy(obj), resource.where)
+    def generate(self) -> None:
         for generator in self.k.generators:
             self._generate(generator)
-        for patch in self.k.strategic_patches:
+
+    def transform(self) -> None:
+        k, resources = self.k, self.resources
+        for patch in k.strategic_patches:
             self._strategic(patch)
-        for patch in self.k.patches:
+        for patch in k.patches:
             self._patch(patch)
-        if self.k.namespace:
-            self._namespace(self.k.namespace)
-        for label_set in filter(lambda labels: labels.pairs, self.k.labels):
-            for position, _ in list(self.live()):
-                metadata.add_labels(self._edit(position), label_set.pairs,
+        if k.namespace:
+            for position, obj in list(resources.live()):
+                if metadata.namespace_applies(obj, k.namespace):
+                    metadata.set_namespace(resources.edit(position), k.namespace)
+        for label_set in filter(lambda labels: labels.pairs, k.labels):
+            for position, _ in list(resources.live()):
+                metadata.add_labels(resources.edit(position), label_set.pairs,
                                     selectors=label_set.selectors, templates=label_set.templates)
                 self.index.update(position, self.index.objects[position])
-        if self.k.annotations:
-            for position, _ in list(self.live()):
-                metadata.add_annotations(self._edit(position), self.k.annotations)
-        for patch in self.k.json_patches:
+        if k.annotations:
+            for position, _ in list(resources.live()):
+                metadata.add_annotations(resources.edit(position), k.annotations)
+        for patch in k.json_patches:
             self._json6902(patch, patch.text, patch.target)
-        if self.k.images:
-            rules = [images.ImageRule(entry) for entry in self.k.images]
+        if k.images:
+            rules = [images.ImageRule(entry) for entry in k.images]
             memo: dict[str, str] = {}
-            for position, obj in list(self.live()):
+            for position, obj in list(resources.live()):
                 found = images.changes(obj, rules, memo)
                 if found:
-                    self._edit(position)
+                    resources.edit(position)
                     for container, image in found:
                         container["image"] = image
-        self._hash_names()
-        self._drop_empty_annotations()
-        return [slot.document for slot, obj in zip(self.slots, self.index.objects)
-                if obj is not None]
-
-    def _drop_empty_annotations(self) -> None:
-        # kustomize removes its bookkeeping annotations from every object and
-        # with them an annotations map left empty (or written empty).
-        for position, obj in list(self.live()):
-            meta = obj.get("metadata")
-            if isinstance(meta, dict) and "annotations" in meta and not meta["annotations"]:
-                del self._edit(position)["metadata"]["annotations"]
-
-    def _namespace(self, namespace: str) -> None:
-        for position, obj in list(self.live()):
-            if metadata.namespace_applies(obj, namespace):
-                metadata.set_namespace(self._edit(position), namespace)
 
     # -- generators -------------------------------------------------------------
     def _generate(self, generator) -> None:
         obj = generators.build(generator, self.k.file)
+        wants_hash = not generator.options.disable_hash
         if generator.behavior == "create":
-            self._add(obj, generator.where, needs_hash=not generator.options.disable_hash)
+            slot = new_slot(Document(obj), needs_hash=wants_hash)
+            self.resources.add(slot, {"file": self.k.file, "field": generator.where})
             return
         position = self.index.find("v1", generator.kind, generator.name, generator.namespace)
         if position is None:
@@ -240,48 +230,11 @@ class Build:
                 combined = {**(old.get(key) or {}), **(obj.get(key) or {})}
                 if combined:
                     obj[key] = combined
-        # The merged object keeps the existing one's naming: no suffix for a Helm object.
-        self._replace(position, obj)
-
-    def _hash_names(self) -> None:
-        for position, obj in list(self.live()):
-            if self.slots[position].needs_hash:
-                meta = self._edit(position)["metadata"]
-                meta["name"] = f"{meta['name']}-{generators.name_hash(obj)}"
-        # Hash suffixes and allowNameChange patches both rename; references follow.
-        renames: dict[tuple[str, str, str], str] = {}
-        for position, obj in self.live():
-            kind = obj.get("kind", "")
-            if kind not in namereference.REFERENCED:
-                continue
-            meta = obj.get("metadata") or {}
-            original_name, original_namespace = self.index.original[position]
-            if meta.get("name") != original_name:
-                renames[(kind, effective_namespace(kind, meta.get("namespace")), original_name)] \
-                    = meta.get("name")
-        moved = self._moved_service_accounts()
-        if not renames and not moved:
-            return
-        for position, obj in list(self.live()):
-            changes = namereference.planned(obj, renames) + namereference.subjects(obj, moved)
-            if changes:
-                self._edit(position)
-                for mapping, key, new in changes:
-                    mapping[key] = new
-
-    def _moved_service_accounts(self) -> dict[tuple[str, str], tuple[str, str]]:
-        """(original name, namespace) -> (name, namespace) of renamed or moved ServiceAccounts."""
-        moved = {}
-        for position, obj in self.live():
-            if obj.get("kind") != "ServiceAccount":
-                continue
-            meta = obj.get("metadata") or {}
-            name, namespace = self.index.original[position]
-            before = (name, namespace or "default")
-            after = (meta.get("name"), meta.get("namespace") or "default")
-            if before != after:
-                moved[before] = after
-        return moved
+        # A hash suffix only if both the object (generated in a base) and this
+        # generator want one: a Helm object keeps its name.
+        slot = self.resources.slots[position]
+        slot.needs_hash = slot.needs_hash and wants_hash
+        self.resources.replace(position, obj)
 
     # -- patches ----------------------------------------------------------------
     def _parse_patch(self, patch: Patch):
@@ -321,12 +274,13 @@ class Build:
             for n, body_doc in enumerate(body):
                 self._strategic_by_id(patch, body_doc, n, len(body))
             return
-        body = [_targeted(body_doc) for body_doc in body]
-        selected = self._select(patch)
-        for position in selected:
-            for n, body_doc in enumerate(body):
-                if self.index.objects[position] is not None:
-                    self._merge(position, body_doc, patch, n, len(body))
+        if len(body) > 1:
+            raise self.error(f"holds {len(body)} strategic merge patches: with a target, "
+                             "kustomize takes only one per entry", patch.where)
+        body_doc = _targeted(body[0])
+        for position in self._select(patch):
+            if self.index.objects[position] is not None:
+                self._merge(position, body_doc, patch, 0, 1)
 
     def _strategic(self, patch: Patch) -> None:
         kind, body = self._parse_patch(patch)
@@ -358,22 +312,34 @@ class Build:
         meta = obj.get("metadata") or {}
         name, namespace = meta.get("name"), meta.get("namespace")
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        where = self._where(patch, n, count)
+        lost: list = []
         try:
-            result = strategic.apply(obj, body, self.slots[position].empty_nulls())
+            result = strategic.apply(obj, body, self.resources.slots[position].empty_nulls(),
+                                     lost)
         except strategic.PatchFailure as err:
-            raise self.error(f"cannot apply to {self._address(position)}: {err}",
-                             self._where(patch, n, count)) from None
+            raise self.error(f"cannot apply to {self.resources.address(position)}: {err}",
+                             where) from None
+        for path, element, keys in lost:
+            self.diagnostics.warn(
+                f"{self.k.file}: {where}: {self.resources.address(position)}: {path}: "
+                f"kustomize's merge drops the patch's element {element} (a list merged by "
+                f"{', '.join(keys)}), and so does this overlay, to give kustomize's result; "
+                "give the element every merge key its counterpart in the object has",
+                strict=True)
         if result is not None:
             result_meta = result.setdefault("metadata", {})
+            # kustomize hands a targeted patch the target's apiVersion, and keeps its kind.
+            result["apiVersion"] = api_version
             if not patch.allow_kind_change:
-                result["kind"], result["apiVersion"] = kind, api_version
+                result["kind"] = kind
             if not patch.allow_name_change:
                 result_meta["name"] = name
             if namespace is None:
                 result_meta.pop("namespace", None)
             else:
                 result_meta["namespace"] = namespace
-        self._replace(position, result)
+        self.resources.replace(position, result)
 
     def _select(self, patch: Patch) -> list[int]:
         try:
@@ -394,29 +360,21 @@ class Build:
             if kind != "json":
                 raise self.error("patchesJson6902 needs a list of JSON 6902 operations",
                                  patch.where)
-        import jsonpatch  # only JSON 6902 patches need it: start-up time counts
-
         self._check_operations(patch, body)
-        selected = self._select(patch)
-        for position in selected:
-            result = self.index.objects[position]
-            for n, operation in enumerate(body):
-                try:
-                    result = jsonpatch.apply_patch(result, [_indexed(result, operation)],
-                                                   in_place=False)
-                except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as err:
-                    reason = str(err).split(" in {", 1)[0].split(" in [", 1)[0]
-                    raise self.error(
-                        f"cannot apply to {self._address(position)}: operation {n} "
-                        f"({operation['op']} {operation['path']}): {reason}", patch.where) from None
+        for position in self._select(patch):
+            try:
+                result = json6902.apply(self.index.objects[position], body)
+            except json6902.JsonPatchFailure as err:
+                operation = body[err.operation]
+                raise self.error(f"cannot apply to {self.resources.address(position)}: "
+                                 f"operation {err.operation} ({operation['op']} "
+                                 f"{operation['path']}): {err}", patch.where) from None
             if not isinstance(result, dict):
-                raise self.error(f"the patch turns {self._address(position)} "
+                raise self.error(f"the patch turns {self.resources.address(position)} "
                                  "into something other than an object", patch.where)
-            self._replace(position, result)
-
-    def _address(self, position: int) -> str:
-        doc = self.slots[position].document
-        return doc.address() + (f" ({doc.file})" if doc.file else "")
+            # kustomize round-trips the object through JSON: a bare `key:` is a null now.
+            self.resources.slots[position].pruned = True
+            self.resources.replace(position, result)
 
     def _check_operations(self, patch: Patch, operations: list) -> None:
         for n, op in enumerate(operations):
@@ -435,3 +393,6 @@ class Build:
                                   or (op[key] and not op[key].startswith("/"))):
                     raise self.error(f"{where}: invalid {key} {op[key]!r} (a JSON pointer "
                                      "starts with '/')", patch.where)
+
+
+__all__ = ["Build", "Slot"]

@@ -1,14 +1,16 @@
-"""Read a region's kustomization.yaml into checked entries, with kustomize's schema.
+"""Read a region's kustomization.yaml (and every base and component it includes).
 
 Every field kustomize would read is either understood here or refused with
 its name; nothing is ignored. Every file it names (patches, resources,
 generator sources) is read through `OverlayDir`, so nothing outside the
-overlay or project root and nothing remote is ever opened.
+overlay or project root and nothing remote is ever opened. The resource
+named like the Helm stream (`all.yaml` unless told otherwise) is never read:
+the stream takes its place wherever it is listed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -19,12 +21,14 @@ from postrender.overlay import patchyaml
 from postrender.overlaydir import OverlayDir
 
 API_VERSION = "kustomize.config.k8s.io/v1beta1"
+COMPONENT_API_VERSION = "kustomize.config.k8s.io/v1alpha1"
 FILENAME = "kustomization.yaml"
+STREAM_NAME = "all.yaml"   # what a script that runs kustomize usually writes Helm's output to
 
-SUPPORTED = ("apiVersion", "kind", "metadata", "resources", "patches",
-             "patchesStrategicMerge", "patchesJson6902", "images", "labels",
+SUPPORTED = ("apiVersion", "kind", "metadata", "resources", "bases", "components",
+             "patches", "patchesStrategicMerge", "patchesJson6902", "images", "labels",
              "commonLabels", "commonAnnotations", "namespace", "configMapGenerator",
-             "secretGenerator", "generatorOptions")
+             "secretGenerator", "generatorOptions", "sortOptions")
 # Rejected with a reason of their own rather than "unsupported".
 RENAMING = ("namePrefix", "nameSuffix")
 
@@ -33,6 +37,7 @@ TARGET_FIELDS = ("group", "version", "kind", "name", "namespace",
 GENERATOR_FIELDS = ("name", "namespace", "behavior", "literals", "files", "envs", "env",
                     "options")
 OPTION_FIELDS = ("labels", "annotations", "disableNameSuffixHash", "immutable")
+SORT_ORDERS = ("legacy", "fifo")
 
 
 @dataclass
@@ -94,18 +99,28 @@ class Generator:
 
 
 @dataclass
+class SortOptions:
+    order: str                    # legacy or fifo
+    order_first: list[str] | None = None   # legacySortOptions; None: kustomize's own lists
+    order_last: list[str] | None = None
+
+
+@dataclass
 class Resource:
     where: str
     objects: list[dict]
     source: str
     kustomization: "Kustomization | None" = None   # a directory: built on its own first
+    stream: bool = False          # stands for the Helm stream
 
 
 @dataclass
 class Kustomization:
     file: str                     # as displayed in messages
     directory: Path
+    kind: str = "Kustomization"   # or Component
     resources: list[Resource] = field(default_factory=list)
+    components: list["Kustomization"] = field(default_factory=list)
     strategic_patches: list[Patch] = field(default_factory=list)   # patchesStrategicMerge
     patches: list[Patch] = field(default_factory=list)
     json_patches: list[Patch] = field(default_factory=list)        # patchesJson6902
@@ -114,17 +129,38 @@ class Kustomization:
     annotations: dict[str, str] = field(default_factory=dict)
     namespace: str | None = None
     generators: list[Generator] = field(default_factory=list)
+    sort_options: SortOptions | None = None
+
+    def tree(self):
+        """This kustomization and every base and component it includes, depth first."""
+        yield self
+        for resource in self.resources:
+            if resource.kustomization is not None:
+                yield from resource.kustomization.tree()
+        for component in self.components:
+            yield from component.tree()
+
+    def stream_entries(self) -> list[str]:
+        """'file: resources[i]' for every entry in the tree that stands for the stream."""
+        return [f"{k.file}: {r.where}" for k in self.tree() for r in k.resources if r.stream]
 
 
 class Reader:
-    """Reads one kustomization file; `overlay` guards every file access."""
+    """Reads one kustomization file; `overlay` guards every file access.
 
-    def __init__(self, overlay: OverlayDir, directory: Path, parents: tuple = ()):
+    `stream_name` is the file name that stands for the Helm stream in any
+    `resources` (or `bases`) list; `kind` is the kind the includer expects.
+    """
+
+    def __init__(self, overlay: OverlayDir, directory: Path, parents: tuple = (), *,
+                 stream_name: str = STREAM_NAME, kind: str | None = None):
         self.overlay = overlay
         self.directory = directory
         self.parents = (*parents, directory.resolve())
         self.path = directory / FILENAME
         self.file = overlay.display(self.path)
+        self.stream_name = stream_name
+        self.expected_kind = kind
 
     def error(self, reason: str, where: str | None = None) -> ConfigError:
         return ConfigError(reason, file=self.file, field=where)
@@ -136,7 +172,7 @@ class Reader:
             spec = {}
         if not isinstance(spec, dict):
             raise self.error("must be a mapping of kustomize fields")
-        self._check_header(spec)
+        kind = self._check_header(spec)
         for key in spec:
             if key in RENAMING:
                 raise self.error(
@@ -146,10 +182,15 @@ class Reader:
             if key not in SUPPORTED:
                 raise self.error(f"unsupported kustomize field (supported: "
                                  f"{', '.join(SUPPORTED[3:])})", key)
-        k = Kustomization(file=self.file, directory=self.directory)
+        k = Kustomization(file=self.file, directory=self.directory, kind=kind)
         k.namespace = self._string(spec, "namespace", "namespace")
-        k.resources = [self._resource(f"resources[{i}]", ref)
-                       for i, ref in enumerate(self._list(spec, "resources"))]
+        # kustomize reads the deprecated `bases` as more resources, after `resources`.
+        k.resources = [self._resource(f"{key}[{i}]", ref)
+                       for key in ("resources", "bases")
+                       for i, ref in enumerate(self._list(spec, key))]
+        k.components = [self._component(f"components[{i}]", ref)
+                        for i, ref in enumerate(self._list(spec, "components"))]
+        k.sort_options = self._sort_options(spec.get("sortOptions"), "sortOptions")
         k.strategic_patches = [self._strategic(f"patchesStrategicMerge[{i}]", entry)
                                for i, entry in enumerate(self._list(spec, "patchesStrategicMerge"))]
         k.patches = [self._patch(f"patches[{i}]", entry)
@@ -172,16 +213,27 @@ class Reader:
         return k
 
     # -- the header -----------------------------------------------------------
-    def _check_header(self, spec: dict) -> None:
-        api_version = spec.get("apiVersion")
-        if api_version is not None and api_version != API_VERSION:
-            raise self.error(f"apiVersion {api_version!r} is not {API_VERSION}", "apiVersion")
+    def _check_header(self, spec: dict) -> str:
         kind = spec.get("kind")
-        if kind is not None and kind != "Kustomization":
-            raise self.error(f"kind {kind!r} is not Kustomization", "kind")
+        if kind is None:
+            kind = "Kustomization"
+        if kind not in ("Kustomization", "Component"):
+            raise self.error(f"kind {kind!r} is neither Kustomization nor Component", "kind")
+        expected = API_VERSION if kind == "Kustomization" else COMPONENT_API_VERSION
+        api_version = spec.get("apiVersion")
+        if api_version is not None and api_version != expected:
+            raise self.error(f"apiVersion {api_version!r} is not {expected} (the apiVersion "
+                             f"of a {kind})", "apiVersion")
         metadata = spec.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise self.error("must be a mapping", "metadata")
+        if self.expected_kind == "Component" and kind != "Component":
+            raise self.error("listed under components, so it must be a kind: Component "
+                             f"(apiVersion: {COMPONENT_API_VERSION})", "kind")
+        if self.expected_kind == "Kustomization" and kind == "Component":
+            raise self.error("a Component is included through components, not resources or "
+                             "bases", "kind")
+        return kind
 
     # -- small typed readers ----------------------------------------------------
     def _list(self, spec: dict, key: str) -> list:
@@ -396,17 +448,68 @@ class Reader:
             pairs.append((key, value.encode()))
         return pairs
 
+    def _sort_options(self, value: Any, where: str) -> SortOptions | None:
+        if value is None:
+            return None
+        spec = self._mapping(value, where, ("order", "legacySortOptions"))
+        order = self._string(spec, "order", f"{where}.order")
+        if order not in SORT_ORDERS:
+            raise self.error(f"must be one of {', '.join(SORT_ORDERS)}, not {order!r}",
+                             f"{where}.order")
+        legacy = spec.get("legacySortOptions")
+        if legacy is None:
+            return SortOptions(order)
+        if order != "legacy":
+            raise self.error(f"is set but the order is {order!r}, not 'legacy'",
+                             f"{where}.legacySortOptions")
+        legacy = self._mapping(legacy, f"{where}.legacySortOptions", ("orderFirst", "orderLast"))
+        lists = []
+        for key in ("orderFirst", "orderLast"):
+            kinds = self._list(legacy, key)
+            for i, kind in enumerate(kinds):
+                if not isinstance(kind, str):
+                    raise self.error(f"must be a kind, not {_type(kind)}",
+                                     f"{where}.legacySortOptions.{key}[{i}]")
+            lists.append(list(kinds))
+        return SortOptions(order, *lists)
+
+    def _directory(self, where: str, reference: str, path: Path, kind: str) -> "Kustomization":
+        if not (path / FILENAME).is_file():
+            other = next((n for n in ("kustomization.yml", "Kustomization")
+                          if (path / n).is_file()), None)
+            rename = f" (rename its {other} to {FILENAME})" if other else ""
+            raise self.error(f"directory {reference!r} has no {FILENAME}{rename}", where)
+        if path.resolve() in self.parents:
+            raise self.error(f"directory {reference!r} includes itself", where)
+        return Reader(self.overlay, path, self.parents, stream_name=self.stream_name,
+                      kind=kind).read()
+
+    def _component(self, where: str, reference: Any) -> "Kustomization":
+        if not isinstance(reference, str) or not reference:
+            raise self.error("must be a relative path to a directory", where)
+        path = self._resolve(reference, where, file=False)
+        if not path.is_dir():
+            raise self.error(f"{reference!r} is not a directory (a component is a directory "
+                             f"with a {FILENAME} of kind Component)", where)
+        return self._directory(where, reference, path, "Component")
+
     def _resource(self, where: str, reference: Any) -> Resource:
         if not isinstance(reference, str) or not reference:
             raise self.error("must be a relative path", where)
         path = self._resolve(reference, where, file=False)
         if path.is_dir():
-            if not (path / FILENAME).is_file():
-                raise self.error(f"directory {reference!r} has no {FILENAME}", where)
-            if path.resolve() in self.parents:
-                raise self.error(f"directory {reference!r} includes itself", where)
             return Resource(where, [], self.overlay.display(path),
-                            kustomization=Reader(self.overlay, path, self.parents).read())
+                            kustomization=self._directory(where, reference, path,
+                                                          "Kustomization"))
+        if PurePosixPath(reference).name == self.stream_name:
+            # The Helm stream stands here; a file of that name (a leftover of a
+            # script that ran kustomize) is never read.
+            self._resolve(reference, where)
+            return Resource(where, [], self.overlay.display(path), stream=True)
+        if not path.exists():
+            raise self.error(f"{reference!r} does not exist (if it stands for the Helm "
+                             f"stream, name it with --stream-name "
+                             f"{PurePosixPath(reference).name})", where)
         text, source = self._read(reference, where)
         try:
             documents = patchyaml.load_all(text, patchyaml.StrategicLoader)

@@ -189,11 +189,12 @@ class ResourceIndex:
         for table, key in keys:
             tables[table][key].add(position)
 
-    def append(self, obj: dict) -> int:
+    def append(self, obj: dict, original: tuple[str, str | None] | None = None) -> int:
+        """Add a resource; `original` is its (name, namespace) before any rename."""
         position = len(self.objects)
         meta = obj.get("metadata") or {}
         self.objects.append(obj)
-        self.original.append((meta.get("name", ""), meta.get("namespace")))
+        self.original.append(original or (meta.get("name", ""), meta.get("namespace")))
         self._keys.append(())
         self._add(position)
         return position

@@ -90,7 +90,8 @@ def _region_stages(args, documents, channel):
     if overlay is None:
         return documents
     diagnostics = Diagnostics()
-    documents = pipeline.run(pipeline.build(overlay), documents, diagnostics)
+    documents = pipeline.run(pipeline.build(overlay, stream_name=args.stream_name), documents,
+                             diagnostics)
     for finding in diagnostics.findings:
         channel.say(f"osh-postrender: warning: {finding.message}")
     return documents

@@ -80,16 +80,6 @@ def test_element_named_twice_in_a_patch_is_refused_where_kustomize_keeps_one(tmp
         engine(case, tmp_path / "e")
 
 
-def test_patch_element_without_protocol_still_merges_where_kustomize_drops_it(tmp_path):
-    case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
-        {"name": "api", "ports": [{"containerPort": 5000, "name": "public"}]}]}))}]})
-    theirs, ours = _spec(kustomize(case, tmp_path / "k")), _spec(engine(case, tmp_path / "e"))
-    their_port = next(p for p in theirs["containers"][0]["ports"] if p["containerPort"] == 5000)
-    our_port = next(p for p in ours["containers"][0]["ports"] if p["containerPort"] == 5000)
-    assert their_port["name"] == "http"       # kustomize lost the patch
-    assert our_port == {"name": "public", "containerPort": 5000, "protocol": "TCP"}
-
-
 def test_unquoted_date_in_a_patch_stays_as_written_where_kustomize_makes_a_timestamp(tmp_path):
     case = Case(SMALL, {"patches": [{"patch": smp("Widget", "web-widget", {
         "spec": {"since": "DATE"}}, api_version="example.org/v1").replace("DATE", "2024-01-01")}]})

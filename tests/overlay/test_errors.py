@@ -76,7 +76,7 @@ def test_json6902_patch_that_does_not_apply_names_entry_and_document(tmp_path):
         "patch": ops({"op": "replace", "path": "/spec/missing/field", "value": 1})}]})
     assert ("patchesJson6902[0]: cannot apply to document 3 Service/web-api "
             "(web/templates/service-api.yaml): operation 0 (replace /spec/missing/field): "
-            "member 'missing' not found") in message
+            "there is no mapping or list at /spec/missing") in message
 
 
 def test_strategic_patch_that_does_not_apply_names_entry(tmp_path):
@@ -104,8 +104,8 @@ def test_missing_patch_file_names_entry(tmp_path):
     assert "patches[0].path: 'nope.yaml' does not exist" in message
 
 
-@pytest.mark.parametrize("field", ["replicas", "helmCharts", "components", "vars",
-                                   "replacements", "sortOptions", "buildMetadata"])
+@pytest.mark.parametrize("field", ["replicas", "helmCharts", "vars", "replacements",
+                                   "buildMetadata", "transformers", "crds", "imageTags"])
 def test_unsupported_field_is_named(tmp_path, field):
     message = _fails(tmp_path, {field: []})
     assert f"kustomization.yaml: {field}: unsupported kustomize field" in message
@@ -130,8 +130,9 @@ def test_remote_resource_is_refused(tmp_path):
 
 def test_wrong_api_version_is_named(tmp_path):
     message = _fails(tmp_path, {"apiVersion": "kustomize.config.k8s.io/v1alpha1",
-                                "kind": "Component"})
-    assert "apiVersion: apiVersion 'kustomize.config.k8s.io/v1alpha1' is not" in message
+                                "kind": "Kustomization"})
+    assert ("apiVersion: apiVersion 'kustomize.config.k8s.io/v1alpha1' is not "
+            "kustomize.config.k8s.io/v1beta1 (the apiVersion of a Kustomization)") in message
 
 
 def test_non_string_image_tag_is_named(tmp_path):
