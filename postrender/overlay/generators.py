@@ -1,9 +1,10 @@
 """ConfigMaps and Secrets from configMapGenerator and secretGenerator.
 
-Builds the objects kustomize builds (data or binaryData, base64 for Secrets,
-labels, annotations, immutable) and computes kustomize's name hash suffix
-from the final object. It reads no files itself: the kustomization reader
-has already loaded every source through the overlay directory.
+Builds the objects kustomize builds (data or binaryData, base64 for Secrets
+and binary data, labels, annotations, immutable) and computes kustomize's
+name hash suffix from the final object. It reads no files itself: the
+kustomization reader has already loaded every source through the overlay
+directory.
 """
 from __future__ import annotations
 
@@ -29,12 +30,12 @@ def build(generator: Generator, file: str) -> dict:
             raise ConfigError(f"{key!r} is not a valid {generator.kind} key (letters, digits, "
                               "'-', '_' and '.')", file=file, field=generator.where)
         if generator.kind == "Secret":
-            data[key] = base64.b64encode(value).decode()
+            data[key] = _base64(value)
             continue
         try:
             data[key] = value.decode("utf-8")
         except UnicodeDecodeError:
-            binary[key] = base64.b64encode(value).decode()
+            binary[key] = _base64(value)
     metadata: dict = {"name": generator.name}
     if generator.namespace:
         metadata["namespace"] = generator.namespace
@@ -52,6 +53,19 @@ def build(generator: Generator, file: str) -> dict:
     if generator.options.immutable:
         obj["immutable"] = True
     return obj
+
+
+LINE = 70
+
+
+def _base64(value: bytes) -> str:
+    """Base64 as kustomize writes it: past one line, 70 characters and a line break
+    per line, the last one included. The breaks enter the name hash, so a PEM
+    certificate gets kustomize's suffix only when they are there."""
+    text = base64.b64encode(value).decode()
+    if len(text) < LINE:
+        return text
+    return "".join(text[i:i + LINE] + "\n" for i in range(0, len(text), LINE))
 
 
 def _go_json(value) -> str:
