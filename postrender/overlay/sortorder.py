@@ -10,8 +10,6 @@ comment and Helm 4 file annotation.
 """
 from __future__ import annotations
 
-from functools import cmp_to_key
-
 from postrender.document import Document
 from postrender.overlay.kustomization import SortOptions
 from postrender.overlay.selector import split_api_version
@@ -39,34 +37,32 @@ def sort(documents: list[Document], options: SortOptions | None) -> list[Documen
         ranks[kind] = n - len(first)
     for n, kind in enumerate(last):
         ranks[kind] = n + 1
-    keys = {id(doc): _Key(doc.obj, ranks) for doc in documents}
-    return sorted(documents, key=cmp_to_key(lambda a, b: _compare(keys[id(a)], keys[id(b)])))
+    keys = [_key(doc.obj, ranks) for doc in documents]
+    # kustomize compares the core Namespace with another group's Namespace the
+    # other way round. With Namespace among the ranked kinds (kustomize's own
+    # lists) that is a plain order; with it unranked the comparison contradicts
+    # itself and Go's sort decides: here the core Namespace goes right before
+    # the first other Namespace kind (docs/overlay.md).
+    others = {}
+    for rank, text, _, kind, group in keys:
+        if kind == "Namespace" and group:
+            others[rank] = min(text, others.get(rank, text))
+    order = sorted(range(len(documents)), key=lambda n: _position(keys[n], others))
+    return [documents[n] for n in order]
 
 
-class _Key:
-    __slots__ = ("gvk", "rank", "gvk_text", "id_text", "kind", "group")
-
-    def __init__(self, obj: dict, ranks: dict[str, int]):
-        group, version = split_api_version(str(obj.get("apiVersion") or ""))
-        kind = str(obj.get("kind") or "")
-        meta = obj.get("metadata") or {}
-        self.gvk = (group, version, kind)
-        self.kind, self.group = kind, group
-        self.rank = ranks.get(kind, 0)
-        self.gvk_text = "_".join((group or "~G", version or "~V", kind or "~K"))
-        # One string, as kustomize compares it: "ns1|a" sorts after "ns10|a".
-        self.id_text = f"{meta.get('namespace') or '~X'}|{meta.get('name') or '~N'}"
+def _key(obj: dict, ranks: dict[str, int]) -> tuple:
+    group, version = split_api_version(str(obj.get("apiVersion") or ""))
+    kind = str(obj.get("kind") or "")
+    meta = obj.get("metadata") or {}
+    text = "_".join((group or "~G", version or "~V", kind or "~K"))
+    # One string, as kustomize compares it: "ns1|a" sorts after "ns10|a".
+    ident = f"{meta.get('namespace') or '~X'}|{meta.get('name') or '~N'}"
+    return ranks.get(kind, 0), text, ident, kind, group
 
 
-def _less(a: _Key, b: _Key) -> bool:
-    if a.gvk != b.gvk:
-        if a.rank != b.rank:
-            return a.rank < b.rank
-        if a.kind == b.kind == "Namespace" and (a.group == "" or b.group == ""):
-            return a.gvk_text > b.gvk_text   # as kustomize: the core Namespace before others
-        return a.gvk_text < b.gvk_text
-    return a.id_text < b.id_text
-
-
-def _compare(a: _Key, b: _Key) -> int:
-    return -1 if _less(a, b) else 1 if _less(b, a) else 0
+def _position(key: tuple, others: dict) -> tuple:
+    rank, text, ident, kind, group = key
+    if kind == "Namespace" and not group and rank in others:
+        return rank, others[rank], 0, ident
+    return rank, text, 1, ident

@@ -388,3 +388,215 @@ FIXTURE_OVERLAY = {
 }
 for path in sorted(FIXTURES.glob("*.yaml")):
     CASES[f"fixture_{path.stem}_with_every_field"] = Case(path.read_text(), FIXTURE_OVERLAY)
+
+# -- the cases behind issue 15: each gave other objects than kustomize before -------
+PEM = (HERE / "inputs" / "region-ca.pem").read_text()
+# nova-api as OpenDev's chart renders it: ports without a protocol.
+NOVA_API = yaml.safe_dump({
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nova-api"},
+    "spec": {"selector": {"matchLabels": {"app": "nova-api"}}, "template": {
+        "metadata": {"labels": {"app": "nova-api"}},
+        "spec": {"containers": [{"name": "nova-api", "image": "nova:1", "ports": [
+            {"name": "n-api", "containerPort": 8774},
+            {"name": "metrics", "containerPort": 9102}]}]}}}}, sort_keys=False)
+KINDS_MIX = SMALL + "".join(
+    f"---\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}{ns}}}\n"
+    for api, kind, name, ns in (
+        ("v1", "Namespace", "openstack", ""), ("example.org/v1", "Namespace", "tenant", ""),
+        ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "check", ""),
+        ("v1", "ConfigMap", "a", ", namespace: ns10"), ("v1", "ConfigMap", "a", ", namespace: ns1"),
+        ("v1", "ConfigMap", "b", ""), ("example.org/v1alpha1", "Widget", "w", ""),
+        ("v1", "ResourceQuota", "q", ""), ("apps/v1", "ReplicaSet", "r", "")))
+
+
+def ports_patch(*ports: dict) -> str:
+    return smp("Deployment", "nova-api", pod({"containers": [{"name": "nova-api",
+                                                            "ports": list(ports)}]}))
+
+
+def web_api_ports(*ports: dict) -> str:
+    return smp("Deployment", "web-api", pod({"containers": [{"name": "api",
+                                                           "ports": list(ports)}]}))
+
+
+CASES.update({
+    "why_json6902_replace_of_a_missing_member_adds_it": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "replace", "path": "/spec/paused", "value": True},
+                     {"op": "replace", "path": "/spec/template/spec/containers/0/workingDir",
+                      "value": "/var/lib/web"})}]}),
+    "why_json6902_test_null_passes_on_a_missing_member": Case(SMALL, {"patches": [{
+        "target": {"kind": "Service", "name": "web-api"},
+        "patch": ops({"op": "test", "path": "/spec/clusterIP", "value": None},
+                     {"op": "add", "path": "/spec/clusterIP", "value": "None"})}]}),
+    "why_merged_ports_keep_kustomize_order": Case(NOVA_API, {"patches": [{"patch": ports_patch(
+        {"containerPort": 9102, "name": "prometheus"},
+        {"containerPort": 8775, "name": "n-meta"})}]}),
+    "why_secret_generator_hash_of_a_pem_certificate": Case(SMALL, {"secretGenerator": [
+        {"name": "s", "files": ["ca.crt=region-ca.pem"]},
+        {"name": "tls", "type": "kubernetes.io/tls",
+         "files": ["tls.crt=region-ca.pem", "tls.key=region-ca.pem"]}],
+        "resources": ["pod.yaml"]},
+        {"region-ca.pem": PEM, "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+         "spec: {containers: [{name: c, image: x}], volumes: [{name: ca, secret: "
+         "{secretName: s}}]}\n"}),
+    "why_sort_options_legacy_as_kustomize_sorts": Case(KINDS_MIX, {
+        "sortOptions": {"order": "legacy"}, "configMapGenerator": [
+            {"name": "gen", "literals": ["a=b"]}]}),
+    "why_sort_options_fifo_keeps_the_stream_order": Case(KINDS_MIX, {
+        "sortOptions": {"order": "fifo"}, "resources": ["ns.yaml"],
+        "configMapGenerator": [{"name": "gen", "literals": ["a=b"]}]},
+        {"ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: region}\n"}),
+    "why_bases_are_read_as_resources_after_them": Case(SMALL, {
+        "sortOptions": {"order": "fifo"}, "bases": ["base"], "resources": ["extra.yaml"]},
+        {"base/kustomization.yaml": yaml.safe_dump({"resources": ["cm.yaml"],
+                                                    "commonLabels": {"from": "base"}}),
+         "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-base}\n",
+         "extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n"}),
+    # -- sortOptions ------------------------------------------------------------------
+    "sort_options_legacy_with_own_first_and_last_kinds": Case(KINDS_MIX, {"sortOptions": {
+        "order": "legacy", "legacySortOptions": {
+            "orderFirst": ["Widget", "Service", "Namespace"],
+            "orderLast": ["Deployment", "Namespace"]}}}),
+    # (Without Namespace among the ranked kinds, another group's Namespace would make
+    # kustomize's comparison contradict itself: test_differences.py.)
+    "sort_options_legacy_with_empty_options_sorts_by_group_version_kind": Case(KINDS_MIX.replace(
+        "apiVersion: example.org/v1\nkind: Namespace", "apiVersion: example.org/v1\nkind: Tenant"), {
+        "sortOptions": {"order": "legacy", "legacySortOptions": {}}}),
+    "sort_options_legacy_sees_generated_and_hashed_names": Case(SMALL, {
+        "sortOptions": {"order": "legacy"},
+        "configMapGenerator": [{"name": n, "literals": [f"k={n}"]} for n in ("z", "a", "m")],
+        "secretGenerator": [{"name": "web-keys-2", "literals": ["k=v"]}]}),
+    "sort_options_fifo_with_legacy_options_is_refused": Case(SMALL, {"sortOptions": {
+        "order": "fifo", "legacySortOptions": {"orderFirst": ["Service"]}}}, fails=True),
+    "sort_options_unknown_order_is_refused": Case(SMALL, {"sortOptions": {"order": "kind"}},
+                                                  fails=True),
+    # -- JSON 6902 as evanphx/json-patch v4 applies it ------------------------------------
+    "json6902_copy_from_a_missing_member_copies_null": Case(SMALL, {"patches": [{
+        "target": {"kind": "ConfigMap", "name": "web-etc"},
+        "patch": ops({"op": "copy", "from": "/data/missing", "path": "/data/copied"},
+                     {"op": "test", "path": "/data/copied", "value": None},
+                     {"op": "remove", "path": "/data/copied"})}]}),
+    "json6902_add_at_minus_one_appends": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "add", "path": "/spec/template/spec/containers/0/args/-1",
+                      "value": "--last"},
+                     {"op": "add", "path": "/spec/template/spec/containers/0/args/-4",
+                      "value": "--first"},
+                     {"op": "add", "path": "/spec/template/spec/containers/0/args/+1",
+                      "value": "--second"})}]}),
+    "json6902_remove_and_replace_count_negative_indices_from_the_end": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "remove", "path": "/spec/template/spec/containers/0/args/-1"},
+                     {"op": "replace", "path": "/spec/template/spec/containers/-2/args/-2",
+                      "value": "kolla_start_debug"})}]}),
+    "json6902_move_keeps_the_value_and_test_compares_structures": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "test", "path": "/spec/template/spec/containers/0/resources",
+                      "value": {"limits": {"cpu": "1"}, "requests": {"cpu": "100m"}}},
+                     {"op": "move", "from": "/spec/template/spec/containers/0/resources",
+                      "path": "/spec/template/spec/containers/1/resources"},
+                     {"op": "test", "path": "/spec/replicas", "value": 2})}]}),
+    "json6902_replace_of_the_whole_object": Case(SMALL, {"patches": [{
+        "target": {"kind": "ConfigMap", "name": "web-etc"},
+        "patch": ops({"op": "replace", "path": "", "value": {
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-etc"},
+            "data": {"only": "this"}}})}]}),
+    "json6902_test_does_not_take_true_for_one": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "test", "path": "/spec/replicas", "value": True})}]}, fails=True),
+    "json6902_test_of_a_missing_member_against_a_value_fails": Case(SMALL, {"patches": [{
+        "target": {"kind": "Service"},
+        "patch": ops({"op": "test", "path": "/spec/clusterIP", "value": "None"})}]},
+        fails=True),
+    "json6902_remove_of_a_missing_member_fails": Case(SMALL, {"patches": [{
+        "target": {"kind": "Service"},
+        "patch": ops({"op": "remove", "path": "/spec/clusterIP"})}]}, fails=True),
+    "json6902_add_past_the_end_of_a_list_fails": Case(SMALL, {"patches": [{
+        "target": {"kind": "Deployment", "name": "web-api"},
+        "patch": ops({"op": "add", "path": "/spec/template/spec/containers/0/args/4",
+                      "value": "x"})}]}, fails=True),
+    "json6902_replace_under_a_missing_member_fails": Case(SMALL, {"patches": [{
+        "target": {"kind": "Service"},
+        "patch": ops({"op": "replace", "path": "/spec/missing/field", "value": 1})}]},
+        fails=True),
+    "json6902_patch_renames_and_references_follow": Case(SMALL, {"patches": [{
+        "target": {"kind": "ConfigMap", "name": "web-etc"},
+        "patch": ops({"op": "replace", "path": "/metadata/name", "value": "web-etc-eu"})}]}),
+    # -- merged lists, in kustomize's order and with its losses ---------------------------
+    "merged_ports_all_without_protocol_follow_the_patch_order": Case(NOVA_API, {"patches": [
+        {"patch": ports_patch({"containerPort": 8775, "name": "n-meta"},
+                              {"containerPort": 8774, "name": "api"})}]}),
+    "merged_ports_patch_with_protocol_on_ports_without_is_lost": Case(NOVA_API, {"patches": [
+        {"patch": ports_patch({"containerPort": 9102, "name": "prom", "protocol": "TCP"},
+                              {"containerPort": 8775, "name": "n-meta", "protocol": "TCP"})}]}),
+    "merged_ports_patch_without_protocol_on_ports_with_is_lost": Case(SMALL, {"patches": [
+        {"patch": web_api_ports({"containerPort": 5000, "name": "public"},
+                                {"containerPort": 8080, "name": "alt"})}]}),
+    "merged_ports_with_protocols_put_new_ports_first": Case(SMALL, {"patches": [
+        {"patch": web_api_ports({"containerPort": 35357, "protocol": "TCP", "name": "adm"},
+                                {"containerPort": 9000, "protocol": "UDP", "name": "u"},
+                                {"containerPort": 5000, "protocol": "TCP", "name": "pub"})}]}),
+    "merged_env_puts_the_patch_elements_first": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": [{"name": "api", "env": [
+            {"name": "Z", "value": "26"}, {"name": "C", "value": "new"},
+            {"name": "A", "value": "one"}]}]}))}]}),
+    "merged_containers_new_and_existing_interleave_as_kustomize_orders": Case(SMALL, {
+        "patches": [{"patch": smp("Deployment", "web-api", pod({
+            "initContainers": [{"name": "init0", "image": "i:0"}, {"name": "init"}],
+            "containers": [{"name": "extra", "image": "e:1"}, {"name": "sidecar", "image": "s:2"},
+                           {"name": "api", "image": "a:3"}]}))}]}),
+    "merged_list_with_a_repeated_element_in_the_object": Case(
+        SMALL.replace('        - {name: A, value: "1"}\n',
+                      '        - {name: A, value: "1"}\n        - {name: A, value: "2"}\n'),
+        {"patches": [{"patch": smp("Deployment", "web-api", {"spec": {"replicas": 3}})}]}),
+    "merged_list_with_an_empty_element_in_the_object": Case(
+        SMALL.replace('        - {name: A, value: "1"}\n', '        - {}\n        - {name: A, value: "1"}\n'),
+        {"patches": [{"patch": smp("Deployment", "web-api", {"spec": {"replicas": 3}})}]}),
+    "merged_mounts_one_without_mount_path": Case(
+        SMALL.replace("        - {name: etc, mountPath: /etc/web}\n",
+                      "        - {name: etc, mountPath: /etc/web}\n        - {name: nopath}\n"),
+        {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
+            {"name": "api", "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}]}))}]}),
+    "merged_element_with_replace_directive_is_lost_as_in_kustomize": Case(SMALL, {"patches": [{
+        "patch": smp("Deployment", "web-api", pod({"containers": [
+            {"name": "sidecar", "$patch": "replace", "image": "envoy:1"}]}))}]}),
+    "merged_new_subtree_applies_its_own_directives": Case(SMALL, {"patches": [{
+        "patch": smp("Deployment", "web-api", pod({"containers": [
+            {"name": "late", "image": "l:1", "env": [
+                {"name": "X", "value": "1"}, {"name": "Y", "$patch": "delete"},
+                {"name": "Z", "value": None}],
+             "resources": {"limits": {"cpu": None, "memory": "1Gi"}}}]}))}]}),
+    "merged_finalizers_with_a_repeated_value_in_the_object": Case(
+        SMALL.replace("finalizers: [example.org/cleanup]", "finalizers: [b, a, b]"),
+        {"patches": [{"patch": smp("Widget", "web-widget", {}, api_version="example.org/v1",
+                                   finalizers=["c", "a"])}]}),
+    "merged_spread_constraints_by_two_keys": Case(
+        SMALL.replace("      serviceAccountName: web\n", "      serviceAccountName: web\n"
+                      "      topologySpreadConstraints:\n"
+                      "      - {topologyKey: zone, whenUnsatisfiable: DoNotSchedule, maxSkew: 1}\n"
+                      "      - {topologyKey: host, whenUnsatisfiable: ScheduleAnyway, maxSkew: 1}\n"),
+        {"patches": [{"patch": smp("Deployment", "web-api", pod({"topologySpreadConstraints": [
+            {"topologyKey": "rack", "whenUnsatisfiable": "DoNotSchedule", "maxSkew": 2},
+            {"topologyKey": "host", "whenUnsatisfiable": "ScheduleAnyway", "maxSkew": 3}]}))}]}),
+    "merged_kind_mismatch_fails": Case(SMALL, {"patches": [{"patch": smp(
+        "Deployment", "web-api", pod({"containers": {"name": "api"}}))}]}, fails=True),
+    "targeted_entry_with_two_strategic_patches_fails": Case(SMALL, {"patches": [{
+        "target": {"kind": "Service"},
+        "patch": smp("Service", "a", {"spec": {"type": "NodePort"}}, api_version="v1")
+        + "---\n" + smp("Service", "b", {"spec": {"type": "NodePort"}}, api_version="v1")}]},
+        fails=True),
+    "targeted_kind_change_keeps_the_target_api_version": Case(SMALL, {"patches": [{
+        "target": {"kind": "DaemonSet"},
+        "patch": smp("Deployment", "db-agent", {"spec": {"replicas": 1}},
+                     api_version="extensions/v1beta1"),
+        "options": {"allowKindChange": True}}]}),
+    # -- generators: base64 lines -----------------------------------------------------------
+    "generator_base64_wraps_from_seventy_characters": Case(SMALL, {"secretGenerator": [
+        {"name": "short", "literals": ["k=" + "x" * 51]},
+        {"name": "long", "literals": ["k=" + "x" * 52]}],
+        "configMapGenerator": [{"name": "bin", "files": ["blob.bin"]}]},
+        {"blob.bin": bytes(range(256))}),
+    "generator_multi_line_literal_in_a_secret": Case(SMALL, {"secretGenerator": [{
+        "name": "ml", "literals": ["script=#!/bin/sh\nset -eu\nexec /usr/bin/" + "a" * 80]}]}),
+})
