@@ -9,16 +9,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Helm 4's stdin for nine OpenDev charts: third-party data kept beside the clone,
+# not in it. Without it the tests about those streams are skipped, saying why,
+# and tests that only need some stream take the project's own inputs instead.
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "helm4-input"
 THIRD_PARTY = sorted(FIXTURES.glob("*.yaml"))
+MISSING_THIRD_PARTY = (f"the third-party fixtures are missing: no {FIXTURES} "
+                       "(../shared/fixtures/helm4-input beside the clone)")
+needs_third_party = pytest.mark.skipif(not THIRD_PARTY, reason=MISSING_THIRD_PARTY)
+OWN_STREAMS = [ROOT / "tests" / "overlay" / "inputs" / "small.yaml",
+               ROOT / "tests" / "overlay" / "inputs" / "selectors.yaml"]
+SAMPLE_STREAMS = THIRD_PARTY or OWN_STREAMS
 
 # Every run of the suite proves that stages call touch() before changing a document.
 os.environ["OSH_POSTRENDER_VERIFY_TOUCH"] = "1"
 
 
-def pytest_configure(config):
-    if not THIRD_PARTY:
-        raise pytest.UsageError(f"third-party fixtures missing: {FIXTURES}")
+def third_party() -> list:
+    """The fixtures as pytest parameters (one skipped parameter when they are missing)."""
+    if THIRD_PARTY:
+        return [pytest.param(path, id=path.stem) for path in THIRD_PARTY]
+    return [pytest.param(None, id="third-party",
+                         marks=pytest.mark.skip(reason=MISSING_THIRD_PARTY))]
 
 
 @pytest.fixture(autouse=True)

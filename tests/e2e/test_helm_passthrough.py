@@ -6,7 +6,7 @@ import shutil
 import pytest
 import yaml
 
-from tests.conftest import ROOT, THIRD_PARTY
+from tests.conftest import ROOT, THIRD_PARTY, third_party
 
 pytestmark = pytest.mark.e2e
 
@@ -102,7 +102,7 @@ def third_party_chart(tmp_path_factory):
     return chart
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_helm4_accepts_third_party_output_through_the_plugin(helm4, third_party_chart, fixture):
     args = ["template", "r", str(third_party_chart), "--set", f"fixture={fixture.stem}"]
     filtered = helm4.run(*args, *helm4.post_renderer_args()).stdout

@@ -20,14 +20,15 @@ from postrender.errors import PostRenderError
 from postrender.hotfix import patchfile
 from postrender.overlaydir import OverlayDir
 from postrender.placement import policy
-from tests.conftest import ROOT, THIRD_PARTY, postrender
+from tests.conftest import ROOT, SAMPLE_STREAMS, postrender
 
 EXAMPLES = int(os.environ.get("OSH_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 
-MANIFEST_SEEDS = [THIRD_PARTY[5].read_bytes()[:4000],  # memcached: small and varied
+MANIFEST_SEEDS = [next((p for p in SAMPLE_STREAMS if p.stem == "memcached"),  # small, varied
+                       SAMPLE_STREAMS[0]).read_bytes()[:4000],
                   b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: |\n    x\n"]
 PATCH_SEEDS = [p.read_bytes() for p in sorted((ROOT / "patches").rglob("*.patch"))][:4] or [
     b"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"]

@@ -14,7 +14,7 @@ from postrender.errors import ConfigError
 from postrender.hotfix import configmap, initcontainer, mount
 from postrender.hotfix.initcontainer import SCRIPT, SCRIPT_KEY
 from postrender.overlaydir import OverlayDir
-from tests.conftest import THIRD_PARTY, postrender
+from tests.conftest import postrender, third_party
 
 KOLLA = "quay.io/openstack.kolla"
 CHECKSUM = mount.CHECKSUM
@@ -492,7 +492,7 @@ def test_output_passes_kubernetes_validate_strict(tmp_path, version):
         kubernetes_validate.validate(obj, version, strict=True)
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_third_party_streams_are_left_alone_when_no_workload_matches(tmp_path, fixture):
     text = fixture.read_text()
     _, diagnostics, out = render(make_project(tmp_path), text)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import yaml
 
+from tests.conftest import THIRD_PARTY
 from tests.overlay.differential import Case
 
 HERE = Path(__file__).resolve().parent
 SMALL = (HERE / "inputs" / "small.yaml").read_text()
 SELECTORS = (HERE / "inputs" / "selectors.yaml").read_text()
-FIXTURES = HERE.parent.parent.parent / "shared" / "fixtures" / "helm4-input"
 
 
 # Plain scalars whose type depends on the YAML dialect (1.1 or 1.2, go-yaml v2 or v3).
@@ -386,7 +386,7 @@ FIXTURE_OVERLAY = {
     ],
     "configMapGenerator": [{"name": "region", "literals": ["REGION=europe-example"]}],
 }
-for path in sorted(FIXTURES.glob("*.yaml")):
+for path in THIRD_PARTY:
     CASES[f"fixture_{path.stem}_with_every_field"] = Case(path.read_text(), FIXTURE_OVERLAY)
 
 # -- the cases behind issue 15: each gave other objects than kustomize before -------

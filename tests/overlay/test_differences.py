@@ -12,8 +12,9 @@ import yaml
 from postrender.diagnostics import Diagnostics
 from postrender.errors import ConfigError
 from tests.overlay.cases import SMALL, ops, pod, smp
-from tests.overlay.differential import (KUBECTL, Case, engine, engine_documents, kustomize,
-                                        KustomizeFailed)
+from tests.overlay.differential import (KUBECTL, Case, KustomizeFailed, engine,
+                                        engine_documents, engine_list, key, kustomize,
+                                        kustomize_list)
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")]
@@ -118,7 +119,7 @@ def test_target_matching_nothing_is_a_strict_warning_where_kustomize_is_silent(t
     assert "kustomization.yaml: patches[1]: target matches no resource" in finding.message
 
 
-def test_stream_order_is_kept_where_kustomize_sorts_by_kind(tmp_path):
+def test_without_sort_options_the_tree_order_is_kept_where_kustomize_sorts_by_kind(tmp_path):
     case = Case(SMALL, {"resources": ["ns.yaml"], "configMapGenerator": [
         {"name": "extra", "literals": ["a=b"]}]},
         {"ns.yaml": yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace",
@@ -129,6 +130,55 @@ def test_stream_order_is_kept_where_kustomize_sorts_by_kind(tmp_path):
     assert ours == stream_kinds + ["Namespace", "ConfigMap"]
     assert theirs[0] == "Namespace" and theirs != ours
     assert sorted(theirs) == sorted(ours)
+    # Asked for, kustomize's order is given (test_differential.py has more).
+    legacy = Case(case.stream, {**case.kustomization, "sortOptions": {"order": "legacy"}},
+                  case.files)
+    assert [key(o) for o in engine_list(legacy, tmp_path / "e2")] == \
+        [key(o) for o in kustomize_list(legacy, tmp_path / "k2")]
+
+
+def test_core_namespace_goes_before_other_namespace_kinds_where_kustomize_order_is_go_sort(
+        tmp_path):
+    # Namespace unranked and a Namespace kind of another group: kustomize's
+    # comparison contradicts itself, and Go's sort algorithm decides.
+    stream = "".join(f"---\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: n{i}}}\n"
+                     for i, (api, kind) in enumerate([
+                         ("v1", "Namespace"), ("zz.io/v1", "Thing"), ("a.io/v2", "Namespace"),
+                         ("batch/v1", "Job"), ("apps/v1", "Deployment"), ("v1", "Service"),
+                         ("example.org/v1", "Namespace"), ("v1", "ConfigMap"),
+                         ("v1", "Namespace"), ("example.org/v1", "Widget"),
+                         ("zeta.io/v1", "Namespace"), ("v1", "Service")]))
+    case = Case(stream, {"sortOptions": {"order": "legacy", "legacySortOptions": {}}})
+    theirs = [key(o) for o in kustomize_list(case, tmp_path / "k")]
+    ours = [key(o) for o in engine_list(case, tmp_path / "e")]
+    assert sorted(theirs) == sorted(ours) and theirs != ours
+    # Ours: by group, version and kind, the core Namespaces right before the first
+    # other Namespace kind.
+    assert [k[:2] for k in ours] == [
+        ("v1", "Namespace"), ("v1", "Namespace"), ("a.io/v2", "Namespace"),
+        ("apps/v1", "Deployment"), ("batch/v1", "Job"), ("example.org/v1", "Namespace"),
+        ("example.org/v1", "Widget"), ("zeta.io/v1", "Namespace"), ("zz.io/v1", "Thing"),
+        ("v1", "ConfigMap"), ("v1", "Service"), ("v1", "Service")]
+
+
+def test_unknown_directive_in_new_content_is_refused_where_kustomize_copies_it(tmp_path):
+    case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
+        {"name": "new", "image": "x:1", "$patch": "frob"}]}))}]})
+    new = next(c for c in _spec(kustomize(case, tmp_path / "k"))["containers"]
+               if c["name"] == "new")
+    assert new["$patch"] == "frob"
+    with pytest.raises(ConfigError, match=r"containers\[name=new\]: unknown \$patch directive"):
+        engine(case, tmp_path / "e")
+
+
+@pytest.mark.parametrize("op", ["add", "replace"])
+def test_json6902_operation_without_value_is_refused_where_kustomize_writes_null(tmp_path, op):
+    case = Case(SMALL, {"patches": [{"target": {"kind": "Service"},
+                                     "patch": f"- op: {op}\n  path: /spec/type\n"}]})
+    assert kustomize(case, tmp_path / "k")[("v1", "Service", "", "web-api")]["spec"]["type"] \
+        is None
+    with pytest.raises(ConfigError, match=f"operation 0: op '{op}' needs 'value'"):
+        engine(case, tmp_path / "e")
 
 
 def test_untouched_documents_keep_their_text_where_kustomize_rewrites_all(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from postrender.errors import PostRenderError
+from tests.conftest import THIRD_PARTY, third_party
 from tests.overlay.cases import CASES
 from tests.overlay.differential import KUBECTL, KustomizeFailed, engine_list, key, kustomize_list
 from tests.overlay.trees import TREES
@@ -19,6 +20,8 @@ pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")]
 
 ALL = {**CASES, **TREES}
+# The nine fixture cases (every field on each third-party stream) need the fixtures.
+NAMES = sorted(ALL) + ([] if THIRD_PARTY else third_party())
 
 
 def _diff(expected: dict, actual: dict) -> str:
@@ -29,7 +32,7 @@ def _diff(expected: dict, actual: dict) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", sorted(ALL))
+@pytest.mark.parametrize("name", NAMES)
 def test_overlay_gives_what_kustomize_gives(name, tmp_path):
     case = ALL[name]
     if case.fails:

@@ -12,7 +12,7 @@ import random
 import pytest
 
 from postrender.errors import PostRenderError
-from tests.conftest import THIRD_PARTY
+from tests.conftest import THIRD_PARTY, needs_third_party
 from tests.overlay.cases import ops, smp
 from tests.overlay.differential import KUBECTL, Case, KustomizeFailed, engine, kustomize
 
@@ -79,6 +79,7 @@ def _outcome(run, case, directory):
         return "fails"
 
 
+@needs_third_party
 @pytest.mark.parametrize("seed", range(12))
 def test_random_overlay_on_a_fixture_gives_what_kustomize_gives(seed, tmp_path):
     rng = random.Random(seed)

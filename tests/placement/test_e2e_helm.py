@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from postrender import podtemplate, stream
-from tests.conftest import ROOT, THIRD_PARTY, postrender
+from tests.conftest import ROOT, THIRD_PARTY, needs_third_party, postrender, third_party
 from tests.placement.helpers import objects, place, validate
 from postrender.overlaydir import OverlayDir
 
@@ -110,7 +110,7 @@ def fixture_chart(tmp_path: Path, fixture: Path) -> Path:
     return chart
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_third_party_charts_are_placed_through_the_helm4_plugin(helm4, tmp_path, fixture):
     placed = render(helm4, fixture_chart(tmp_path, fixture))
     workloads = [o for o in placed.values() if podtemplate.pod_spec(o) is not None]
@@ -129,7 +129,7 @@ def test_third_party_charts_are_placed_through_the_helm4_plugin(helm4, tmp_path,
         validate(obj)
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_third_party_streams_are_placed_in_their_own_text_and_idempotently(fixture):
     overlay = OverlayDir(OVERLAY, ROOT)
     text = fixture.read_text()
@@ -146,6 +146,7 @@ def test_third_party_streams_are_placed_in_their_own_text_and_idempotently(fixtu
     assert twice == once
 
 
+@needs_third_party
 def test_third_party_stream_through_the_command_line_keeps_helm4_filenames():
     fixture = next(p for p in THIRD_PARTY if p.stem == "nova")
     result = postrender(fixture.read_bytes(), *ARGS)

@@ -6,7 +6,7 @@ import yaml
 
 from postrender import check, stream
 from postrender.diagnostics import Diagnostics
-from tests.conftest import THIRD_PARTY, postrender
+from tests.conftest import postrender, third_party
 
 
 def manifest(kind: str, name: str, **body) -> dict:
@@ -127,7 +127,7 @@ THIRD_PARTY_FINDINGS = {
 }
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_third_party_findings_are_pinned(fixture):
     docs = stream.parse(fixture.read_text())
     diagnostics = Diagnostics(check=True)

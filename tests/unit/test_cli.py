@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from postrender import __version__
-from tests.conftest import ROOT, THIRD_PARTY, postrender
+from tests.conftest import ROOT, SAMPLE_STREAMS, postrender
 
 STREAM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: 'yes'\n"
 
@@ -39,7 +39,7 @@ def test_pass_through_without_region_is_byte_identical():
 
 def test_console_script_and_module_give_the_same_output():
     script = ROOT / ".venv" / "bin" / "osh-postrender"
-    data = THIRD_PARTY[0].read_bytes()
+    data = SAMPLE_STREAMS[0].read_bytes()
     via_script = subprocess.run([str(script)], input=data, capture_output=True, check=True)
     assert via_script.stdout == postrender(data).stdout
 
@@ -54,7 +54,9 @@ def test_usage_errors_exit_2_with_nothing_on_stdout(args):
 
 
 def test_stream_of_megabytes_gives_the_same_output_with_one_or_more_processes():
-    data = b"---\n".join(path.read_bytes() for path in THIRD_PARTY * 3)
+    data = b"---\n".join(path.read_bytes() for path in SAMPLE_STREAMS * 3)
+    while len(data) <= (1 << 20):  # the project's own inputs are smaller
+        data += b"---\n" + data
     assert len(data) > (1 << 20)  # large enough for child processes
     outputs = {jobs: postrender(data, env={"OSH_POSTRENDER_JOBS": jobs}) for jobs in "123"}
     assert all(result.returncode == 0 for result in outputs.values())
@@ -104,7 +106,7 @@ def test_osh_region_is_the_default_region(tmp_path):
 
 
 def test_empty_overlay_declares_nothing_and_changes_nothing(tmp_path):
-    data = b"---\n".join(p.read_bytes() for p in THIRD_PARTY[:3])
+    data = b"---\n".join(p.read_bytes() for p in SAMPLE_STREAMS[:3])
     result = postrender(data, "--overlay", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert list(yaml.safe_load_all(result.stdout)) == [

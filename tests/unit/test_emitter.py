@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from postrender import emitter, yamlio
-from tests.conftest import THIRD_PARTY
+from tests.conftest import THIRD_PARTY, needs_third_party
 
 # Every reader on the way: our loader (libyaml), PyYAML's C and pure-Python safe loaders.
 READERS = {
@@ -233,6 +233,7 @@ def test_deep_nesting_goes_through_pyyaml_or_fails_as_it_did():
         emitter.emit(deep)
 
 
+@needs_third_party
 def test_fixture_documents_are_written_exactly_as_pyyaml_writes_them():
     documents = [obj for path in THIRD_PARTY
                  for obj in yaml.load_all(path.read_text(), Loader=yamlio.Loader) if obj]

@@ -9,7 +9,7 @@ import yaml
 
 from postrender import stream, yamlio
 from postrender.errors import InputError
-from tests.conftest import THIRD_PARTY
+from tests.conftest import third_party
 
 HELM3 = """\
 ---
@@ -71,7 +71,7 @@ def test_untouched_stream_is_byte_identical(text):
     assert roundtrip(text) == text
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_third_party_stream_passes_through_to_the_same_objects(fixture):
     text = fixture.read_text()
     out = roundtrip(text)
@@ -82,7 +82,7 @@ def test_third_party_stream_passes_through_to_the_same_objects(fixture):
         assert "postrenderer.helm.sh/postrender-filename" in doc["metadata"]["annotations"]
 
 
-@pytest.mark.parametrize("fixture", THIRD_PARTY, ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", third_party())
 def test_third_party_stream_reemitted_from_objects_is_semantically_equal(fixture):
     text = fixture.read_text()
     expected = [d for d in yaml.safe_load_all(text) if d is not None]

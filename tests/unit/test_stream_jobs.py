@@ -8,7 +8,7 @@ import pytest
 
 from postrender import forked, stream
 from postrender.errors import InputError
-from tests.conftest import THIRD_PARTY
+from tests.conftest import SAMPLE_STREAMS
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,7 @@ def big_stream() -> str:
     # Empty and comment-only documents shift document numbers against chunk
     # positions: both must stay right across the parts.
     parts = []
-    for i, path in enumerate(THIRD_PARTY):
+    for i, path in enumerate(SAMPLE_STREAMS * (1 if len(SAMPLE_STREAMS) > 2 else 20)):
         parts.append(path.read_text())
         parts.append(f"---\n# Source: x/templates/empty-{i}.yaml\n---\n")
     return "".join(parts)
