@@ -20,10 +20,14 @@ def any_size(monkeypatch):
 def big_stream() -> str:
     # Empty and comment-only documents shift document numbers against chunk
     # positions: both must stay right across the parts.
-    parts = []
-    for i, path in enumerate(SAMPLE_STREAMS * (1 if len(SAMPLE_STREAMS) > 2 else 20)):
-        parts.append(path.read_text())
+    parts, size, i = [], 0, 0
+    # Every sample once, then again until it is as large as the nine fixtures
+    # (the project's own inputs are smaller): enough text for five processes.
+    while i < len(SAMPLE_STREAMS) or size < 1_300_000:
+        text = SAMPLE_STREAMS[i % len(SAMPLE_STREAMS)].read_text()
+        parts.append(text)
         parts.append(f"---\n# Source: x/templates/empty-{i}.yaml\n---\n")
+        size, i = size + len(text), i + 1
     return "".join(parts)
 
 
