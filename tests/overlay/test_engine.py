@@ -5,6 +5,8 @@ kustomize 5.5) or from the Kubernetes OpenAPI data, never from this code.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -12,7 +14,7 @@ from postrender import stream
 from postrender.diagnostics import Diagnostics
 from postrender.errors import ConfigError
 from postrender.overlay import generators, images, load, schemagen, strategic
-from postrender.overlay.kustomization import Image
+from postrender.overlay.kustomization import Image, Reader
 from postrender.overlay.selector import parse_selector
 from postrender.overlaydir import OverlayDir
 
@@ -54,6 +56,29 @@ def test_tolerations_have_no_merge_key_so_they_are_replaced():
 ])
 def test_name_hash_is_the_one_kustomize_prints(obj, expected):
     assert generators.name_hash(obj) == expected
+
+
+@pytest.mark.parametrize("kind, expected", [("Secret", "hgmc82t25t"), ("ConfigMap", "455cc94d65")])
+def test_generated_pem_certificate_gets_the_suffix_kustomize_prints(tmp_path, kind, expected):
+    # kubectl kustomize 5.5: s-hgmc82t25t and c-455cc94d65 for tests/overlay/inputs/region-ca.pem
+    # (a Secret's base64 comes in lines of 70 characters, each ending in a line break).
+    pem = Path(__file__).resolve().parent / "inputs" / "region-ca.pem"
+    (tmp_path / "region-ca.pem").write_bytes(pem.read_bytes())
+    key = "secretGenerator" if kind == "Secret" else "configMapGenerator"
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(
+        {key: [{"name": "x", "files": ["ca.crt=region-ca.pem"]}]}))
+    (generator,) = Reader(OverlayDir(tmp_path, tmp_path), tmp_path).read().generators
+    obj = generators.build(generator, "kustomization.yaml")
+    assert generators.name_hash(obj) == expected
+    if kind == "Secret":
+        lines = obj["data"]["ca.crt"].split("\n")
+        assert lines[-1] == "" and {len(line) for line in lines[:-2]} == {70}
+
+
+def test_command_line_default_stream_name_is_the_overlays():
+    from postrender import cli
+    from postrender.overlay import STREAM_NAME
+    assert cli.STREAM_NAME == STREAM_NAME == "all.yaml"
 
 
 def test_label_selector_follows_kubernetes_semantics():
