@@ -213,3 +213,15 @@ def test_duplicate_ids_fail_on_both_sides(tmp_path):
         kustomize(case, tmp_path / "k")
     with pytest.raises(Exception, match="defined twice"):
         engine(case, tmp_path / "e")
+
+
+def test_patch_element_kustomize_drops_is_dropped_alike_with_a_strict_warning(tmp_path):
+    case = Case(SMALL, {"patches": [{"patch": smp("Deployment", "web-api", pod({"containers": [
+        {"name": "api", "ports": [{"containerPort": 5000, "name": "public"}]}]}))}]})
+    diagnostics = Diagnostics(check=True)
+    ours = engine(case, tmp_path / "e", diagnostics)
+    assert ours == kustomize(case, tmp_path / "k")
+    port = next(p for p in _spec(ours)["containers"][0]["ports"] if p["containerPort"] == 5000)
+    assert port["name"] == "http"        # the patch's name: public is lost on both sides
+    (finding,) = diagnostics.findings
+    assert finding.strict and "drops the patch's element containerPort=5000" in finding.message
