@@ -20,7 +20,7 @@ from postrender.errors import ConfigError, InputError
 from postrender.overlay import (generators, images, json6902, metadata, namereference,
                                 patchyaml, sortorder, strategic)
 from postrender.overlay.kustomization import Kustomization, Patch
-from postrender.overlay.resources import Resources, Slot, new_slot
+from postrender.overlay.resources import Resources, new_slot
 from postrender.overlay.selector import Selection, effective_namespace
 
 JSON_OPS = {"add": ("value",), "remove": (), "replace": ("value",), "move": ("from",),
@@ -394,5 +394,3 @@ class Level:
                     raise self.error(f"{where}: invalid {key} {op[key]!r} (a JSON pointer "
                                      "starts with '/')", patch.where)
 
-
-__all__ = ["Build", "Slot"]

@@ -9,10 +9,8 @@ The object passed in is never mutated.
 """
 from __future__ import annotations
 
-import copy
 import re
 
-OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
 _INDEX = re.compile(r"[-+]?[0-9]+\Z")   # what Go's strconv.Atoi accepts
 
 
@@ -24,7 +22,7 @@ class JsonPatchFailure(Exception):
 
 def apply(obj, operations: list):
     """The object with every operation applied in order."""
-    document = copy.deepcopy(obj)
+    document = _copy(obj)
     for n, operation in enumerate(operations):
         try:
             document = _apply_one(document, operation)
@@ -40,23 +38,23 @@ def _apply_one(document, operation: dict):
         value = operation.get("value")
         if not isinstance(value, (dict, list)):
             raise JsonPatchFailure("replacing the whole object needs a mapping or a list")
-        return copy.deepcopy(value)
+        return _copy(value)
     if op == "test" and path == "":
         if not _equal(document, operation.get("value")):
             raise JsonPatchFailure("test of the whole object failed")
         return document
     if op == "add":
         container, key = _parent(document, path)
-        _add(container, key, copy.deepcopy(operation.get("value")))
+        _add(container, key, _copy(operation.get("value")))
     elif op == "remove":
         container, key = _parent(document, path)
         _remove(container, key)
     elif op == "replace":
         container, key = _parent(document, path)
         if isinstance(container, list):
-            container[_existing_index(container, key)] = copy.deepcopy(operation.get("value"))
+            container[_existing_index(container, key)] = _copy(operation.get("value"))
         else:
-            container[key] = copy.deepcopy(operation.get("value"))   # added when missing
+            container[key] = _copy(operation.get("value"))   # added when missing
     elif op in ("move", "copy"):
         try:
             source, key = _parent(document, operation["from"])
@@ -66,13 +64,22 @@ def _apply_one(document, operation: dict):
         except JsonPatchFailure as err:
             raise JsonPatchFailure(f"from {operation['from']}: {err}") from None
         container, key = _parent(document, path)
-        _add(container, key, copy.deepcopy(value) if op == "copy" else value)
+        _add(container, key, _copy(value) if op == "copy" else value)
     elif op == "test":
         container, key = _parent(document, path)
         _test(container, key, operation.get("value"))
     else:
         raise JsonPatchFailure(f"unknown op {op!r}")
     return document
+
+
+def _copy(value):
+    # Parsed YAML holds only mappings, lists and scalars: quicker than copy.deepcopy.
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _tokens(pointer: str) -> list[str]:

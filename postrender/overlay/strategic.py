@@ -190,6 +190,7 @@ def _key_value(value) -> str:
 
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
+_SCALARS = (str, int, bool, float)
 
 
 def _scalar(text: str):
@@ -329,6 +330,8 @@ class _Walk:
         self.lost = lost
 
     def value(self, dest, origin, ref: str | None, keys: list | None, path: str):
+        if origin is MISSING:
+            return self.keep(dest, ref, keys, path)
         kind = _kind(dest) or _kind(origin)
         for source in (dest, origin):
             if _kind(source) not in (None, kind):
@@ -341,6 +344,60 @@ class _Walk:
                 return origin if origin is not MISSING else dest   # replaced whole
             return self.merge_list(dest, origin, ref, keys, path)
         return origin if origin is not MISSING else dest
+
+    # -- what the patch does not touch ------------------------------------------------
+    def keep(self, dest, ref: str | None, keys: list | None, path: str):
+        """The walk over a value of the object that the patch leaves alone.
+
+        The same as `value` with no patch, only quicker: it is most of the walk.
+        """
+        if isinstance(dest, dict):
+            self._keep_map(dest, ref, path)
+            return dest
+        if isinstance(dest, list):
+            return dest if keys is None else self.merge_list(dest, MISSING, ref, keys, path)
+        if dest is BARE:
+            return MISSING
+        return KEEP_NULL if dest is None else dest
+
+    def _keep_map(self, dest: dict, ref: str | None, path: str) -> None:
+        if ref is None:
+            ref = _embedded_type(dest, MISSING)
+        for key, item in list(dest.items()):
+            if item is None or item.__class__ in _SCALARS:
+                continue     # kept as it is, an explicit null too
+            if item is BARE:
+                del dest[key]
+                continue
+            field_ref, field_keys = _field(ref, key)
+            result = self.keep(item, field_ref, field_keys, f"{path}.{key}" if path else str(key))
+            if result is not item:
+                dest[key] = result
+
+    def _keep_list(self, dest: list, ref: str | None, keys: list, path: str) -> bool:
+        """Walk a list merged by key in place when kyaml's walk would leave it as it is.
+
+        That is when every element gives every merge key (every value is distinct, for
+        a list of values), each tuple of key values once: no element then matches
+        another, none is empty, and the order stays. False: take the long way.
+        """
+        seen = set()
+        if not keys:
+            for element in dest:
+                if element is None or isinstance(element, (dict, list)):
+                    return False
+                seen.add(_text(element))
+            return len(seen) == len(dest)
+        for element in dest:
+            if not isinstance(element, dict) or not element:
+                return False
+            values = tuple(_key_value(element.get(k, MISSING)) for k in keys)
+            if "" in values or values in seen:
+                return False
+            seen.add(values)
+        for element in dest:
+            self._keep_map(element, ref, path)
+        return True
 
     # -- maps ----------------------------------------------------------------------
     def map(self, dest, origin, ref: str | None, path: str):
@@ -392,6 +449,8 @@ class _Walk:
             return MISSING
         if _null(dest):
             return MISSING
+        if origin is MISSING and self._keep_list(dest, ref, keys, path):
+            return dest
         if keys:
             if isinstance(origin, list):
                 _refuse_repeats(origin, keys, path)

@@ -1,8 +1,9 @@
 """Seeded random strategic merge patches: the overlay stage agrees with kustomize.
 
 Each example builds a patch for the small stream's `web-api` Deployment from
-random containers, env, mounts, ports, volumes, tolerations, image pull
-secrets and directives, and compares the result with real kubectl kustomize.
+random containers, env, mounts, ports (with or without a protocol), volumes,
+tolerations, image pull secrets and directives, and compares the result,
+list order included, with real kubectl kustomize.
 (`{$patch: replace}` inside a list the target lacks is left out: kustomize
 copies it into the object, an intended difference in test_differences.py.)
 """
@@ -37,8 +38,12 @@ def _container(rng: random.Random, name: str) -> dict:
     if rng.random() < 0.3:
         container["volumeMounts"] = [{"name": "etc", "mountPath": rng.choice(["/etc/web", "/new"])}]
     if rng.random() < 0.3:
-        container["ports"] = [{"containerPort": rng.choice([5000, 8080]),
-                               "protocol": rng.choice(["TCP", "UDP"]), "name": "p"}]
+        # Without a protocol a port matches none of the object's (which give
+        # one): kustomize drops it, and so must the stage.
+        port = {"containerPort": rng.choice([5000, 8080]), "name": "p"}
+        if rng.random() < 0.7:
+            port["protocol"] = rng.choice(["TCP", "UDP"])
+        container["ports"] = [port]
     if rng.random() < 0.2:
         container["resources"] = None
     if rng.random() < 0.2:
