@@ -18,7 +18,7 @@ from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import ConfigError, InputError
 from postrender.overlay import (generators, images, json6902, metadata, namereference,
-                                patchyaml, sortorder, strategic)
+                                patchyaml, sharedvalues, sortorder, strategic)
 from postrender.overlay.kustomization import Kustomization, Patch
 from postrender.overlay.resources import Resources, new_slot
 from postrender.overlay.selector import Selection, effective_namespace
@@ -180,12 +180,17 @@ class Level:
                     metadata.set_namespace(resources.edit(position), k.namespace)
         for label_set in filter(lambda labels: labels.pairs, k.labels):
             for position, _ in list(resources.live()):
-                metadata.add_labels(resources.edit(position), label_set.pairs,
-                                    selectors=label_set.selectors, templates=label_set.templates)
+                obj = resources.edit(position)
+                targets = metadata.label_maps(obj, selectors=label_set.selectors,
+                                              templates=label_set.templates)
+                sharedvalues.set_entries(obj, targets, label_set.pairs,
+                                         resources.slots[position].shared)
                 self.index.update(position, self.index.objects[position])
         if k.annotations:
             for position, _ in list(resources.live()):
-                metadata.add_annotations(resources.edit(position), k.annotations)
+                obj = resources.edit(position)
+                sharedvalues.set_entries(obj, metadata.annotation_maps(obj), k.annotations,
+                                         resources.slots[position].shared)
         for patch in k.json_patches:
             self._json6902(patch, patch.text, patch.target)
         if k.images:
@@ -234,6 +239,7 @@ class Level:
         # generator want one: a Helm object keeps its name.
         slot = self.resources.slots[position]
         slot.needs_hash = slot.needs_hash and wants_hash
+        slot.shared.clear()      # a new object: nothing of the old one is shared
         self.resources.replace(position, obj)
 
     # -- patches ----------------------------------------------------------------
@@ -327,6 +333,9 @@ class Level:
                 f"{', '.join(keys)}), and so does this overlay, to give kustomize's result; "
                 "give the element every merge key its counterpart in the object has",
                 strict=True)
+        shared = self.resources.slots[position].shared
+        if result is not None and shared:
+            sharedvalues.after_merge(obj, result, shared)
         if result is not None:
             result_meta = result.setdefault("metadata", {})
             # kustomize hands a targeted patch the target's apiVersion, and keeps its kind.
@@ -372,8 +381,10 @@ class Level:
             if not isinstance(result, dict):
                 raise self.error(f"the patch turns {self.resources.address(position)} "
                                  "into something other than an object", patch.where)
-            # kustomize round-trips the object through JSON: a bare `key:` is a null now.
+            # kustomize round-trips the object through JSON: a bare `key:` is a null
+            # now, and no value is shared between maps any more.
             self.resources.slots[position].pruned = True
+            self.resources.slots[position].shared.clear()
             self.resources.replace(position, result)
 
     def _check_operations(self, patch: Patch, operations: list) -> None:

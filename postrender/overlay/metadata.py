@@ -1,8 +1,9 @@
-"""Labels, annotations and the namespace, set where kustomize sets them.
+"""Where labels, annotations and the namespace go, as kustomize sets them.
 
 The field lists below are kustomize's built-in field specs for commonLabels,
 labels (with and without selectors and templates), commonAnnotations and
-namespace. They add or overwrite keys; they never remove anything.
+namespace. The maps are found (and created where kustomize creates them)
+here; `sharedvalues` sets the keys. Nothing is ever removed.
 """
 from __future__ import annotations
 
@@ -60,11 +61,11 @@ TEMPLATE_ANNOTATIONS = (
 )
 
 
-def _maps(node, parts: list[str], create: bool):
-    """Every mapping at the path below node, created where allowed."""
+def _maps(node, parts: list[str], create: bool, path: tuple = ()):
+    """(path, mapping) for every mapping at the path below node, created where allowed."""
     if not parts:
         if isinstance(node, dict):
-            yield node
+            yield path, node
         return
     head, rest = parts[0], parts[1:]
     listed = head.endswith("[]")
@@ -74,14 +75,14 @@ def _maps(node, parts: list[str], create: bool):
     if listed and child is None:
         return  # a list is walked, never created
     if isinstance(child, list):
-        for item in child:
-            yield from _maps(item, rest, create)
+        for n, item in enumerate(child):
+            yield from _maps(item, rest, create, (*path, head, n))
         return
     if child is None:
         if not create or not isinstance(node, dict):
             return
         child = node[head] = {}
-    yield from _maps(child, rest, create)
+    yield from _maps(child, rest, create, (*path, head))
 
 
 def _specs_for(obj: dict, specs) -> list[tuple[list[str], bool]]:
@@ -91,19 +92,26 @@ def _specs_for(obj: dict, specs) -> list[tuple[list[str], bool]]:
             if k == kind and (g is None or g == group)]
 
 
-def add_labels(obj: dict, pairs: dict[str, str], *, selectors: bool, templates: bool) -> None:
+def _targets(obj: dict, specs) -> list[tuple[tuple, dict]]:
+    found, seen = [], set()
+    for parts, create in specs:
+        for path, mapping in list(_maps(obj, parts, create)):
+            if id(mapping) not in seen:
+                seen.add(id(mapping))
+                found.append((path, mapping))
+    return found
+
+
+def label_maps(obj: dict, *, selectors: bool, templates: bool) -> list[tuple[tuple, dict]]:
+    """(path, map) of every label map a labels entry reaches, created where kustomize does."""
     specs = (*(TEMPLATE_LABELS if templates else ()), *(SELECTOR_LABELS if selectors else ()))
-    targets = [(["metadata", "labels"], True), *_specs_for(obj, specs)]
-    for parts, create in targets:
-        for mapping in list(_maps(obj, parts, create)):
-            mapping.update(pairs)
+    return _targets(obj, [(["metadata", "labels"], True), *_specs_for(obj, specs)])
 
 
-def add_annotations(obj: dict, pairs: dict[str, str]) -> None:
-    for parts, create in [(["metadata", "annotations"], True),
-                          *_specs_for(obj, TEMPLATE_ANNOTATIONS)]:
-        for mapping in list(_maps(obj, parts, create)):
-            mapping.update(pairs)
+def annotation_maps(obj: dict) -> list[tuple[tuple, dict]]:
+    """(path, map) of every annotation map commonAnnotations reaches."""
+    return _targets(obj, [(["metadata", "annotations"], True),
+                          *_specs_for(obj, TEMPLATE_ANNOTATIONS)])
 
 
 _NAMESPACE_REFERRERS = ("RoleBinding", "ClusterRoleBinding", "ValidatingWebhookConfiguration",

@@ -8,7 +8,7 @@ it awaits a hash suffix. Ids stay unique, as kustomize demands.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from postrender.document import Document
 from postrender.errors import ConfigError
@@ -24,6 +24,7 @@ class Slot:
     original: tuple[str, str | None]   # (name, namespace) before any transformer ran
     needs_hash: bool = False
     pruned: bool = False    # its bare `key:` fields are gone (a merge walked it, or JSON)
+    shared: list = field(default_factory=list)   # sharedvalues.SharedValue: one node, many maps
 
     def empty_nulls(self) -> frozenset:
         if self.pruned or self.document.text is None:

@@ -591,6 +591,9 @@ CASES.update({
         "patch": smp("Deployment", "db-agent", {"spec": {"replicas": 1}},
                      api_version="extensions/v1beta1"),
         "options": {"allowKindChange": True}}]}),
+    "labels_entry_without_templates_changes_a_value_an_earlier_entry_shared": Case(SMALL, {
+        "labels": [{"pairs": {"tier": "a", "zone": "1"}, "includeTemplates": True},
+                   {"pairs": {"tier": "b"}}, {"pairs": {"zone": "2"}, "includeSelectors": True}]}),
     # -- generators: base64 lines -----------------------------------------------------------
     "generator_base64_wraps_from_seventy_characters": Case(SMALL, {"secretGenerator": [
         {"name": "short", "literals": ["k=" + "x" * 51]},

@@ -243,6 +243,24 @@ TREES: dict[str, Tree] = {
         "b/kustomization.yaml": {"resources": ["all.yaml"]},
         "top/kustomization.yaml": {"resources": ["../a", "../b"]}},
         "top", stream_at="a/all.yaml", fails=True),
+    # -- values kustomize shares between maps -------------------------------------------------
+    "why_tree_overlay_patch_of_a_base_label_changes_selector_and_template_too": tree({
+        "base/kustomization.yaml": {"resources": ["all.yaml"], "commonLabels": {"env": "base"},
+                                    "commonAnnotations": {"owner": "base"}},
+        "overlay/kustomization.yaml": {"resources": ["../base"], "patches": [
+            {"patch": smp("Deployment", "web-api", {"metadata": {
+                "labels": {"env": "overlay"}, "annotations": {"owner": "overlay"}}})},
+            {"target": {"kind": "DaemonSet"}, "patch": smp("DaemonSet", "x", {"spec": {
+                "template": {"metadata": {"labels": {"env": "template"}}}}})},
+            {"target": {"kind": "StatefulSet"}, "patch": ops(
+                {"op": "replace", "path": "/metadata/labels/env", "value": "json"})}]}},
+        "overlay", stream_at="base/all.yaml"),
+    "tree_overlay_labels_without_templates_reach_what_a_base_labelled_alike": tree({
+        "base/kustomization.yaml": {"resources": ["all.yaml"], "labels": [
+            {"pairs": {"tier": "base"}, "includeTemplates": True}]},
+        "overlay/kustomization.yaml": {"resources": ["../base"], "labels": [
+            {"pairs": {"tier": "overlay"}}], "commonAnnotations": {"a": "b"}}},
+        "overlay", stream_at="base/all.yaml"),
     # -- components ------------------------------------------------------------------------
     "tree_component_holds_the_stream": tree({
         "kustomization.yaml": {"components": ["helm"], "namespace": "openstack"},
