@@ -57,7 +57,9 @@ Helm 4 discards a post-renderer's stderr: when it reports that the plugin
 examples:
   helm template r charts/europe-example-region --post-renderer osh-postrender \\
       --post-renderer-args=--region=europe-example-region
-  osh-postrender --region europe-example-region --check < manifests.yaml"""
+  osh-postrender --region europe-example-region --check < manifests.yaml
+  osh-postrender --overlay deploy/overlays/eu --root deploy < manifests.yaml
+      (a kustomize tree whose base lists all.yaml: the stream stands there)"""
 
 
 def process_count() -> int:

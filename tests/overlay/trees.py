@@ -244,7 +244,7 @@ TREES: dict[str, Tree] = {
         "top/kustomization.yaml": {"resources": ["../a", "../b"]}},
         "top", stream_at="a/all.yaml", fails=True),
     # -- values kustomize shares between maps -------------------------------------------------
-    "why_tree_overlay_patch_of_a_base_label_changes_selector_and_template_too": tree({
+    "tree_overlay_patch_of_a_base_label_changes_selector_and_template_too": tree({
         "base/kustomization.yaml": {"resources": ["all.yaml"], "commonLabels": {"env": "base"},
                                     "commonAnnotations": {"owner": "base"}},
         "overlay/kustomization.yaml": {"resources": ["../base"], "patches": [

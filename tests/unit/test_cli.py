@@ -20,9 +20,9 @@ STREAM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: 'ye
 def test_help_documents_every_option_and_the_log_file():
     result = postrender("", "--help")
     assert result.returncode == 0
-    for word in ("--region", "--overlay", "--root", "--check", "--version", "OSH_REGION",
-                 "OSH_ROOT", "HELM_PLUGIN_DIR", "OSH_POSTRENDER_LOG", "OSH_POSTRENDER_JOBS",
-                 "exit codes"):
+    for word in ("--region", "--overlay", "--root", "--stream-name", "--check", "--version",
+                 "OSH_REGION", "OSH_ROOT", "HELM_PLUGIN_DIR", "OSH_POSTRENDER_LOG",
+                 "OSH_POSTRENDER_JOBS", "exit codes"):
         assert word in result.stdout.decode(), word
 
 
