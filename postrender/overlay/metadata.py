@@ -93,13 +93,7 @@ def _specs_for(obj: dict, specs) -> list[tuple[list[str], bool]]:
 
 
 def _targets(obj: dict, specs) -> list[tuple[tuple, dict]]:
-    found, seen = [], set()
-    for parts, create in specs:
-        for path, mapping in list(_maps(obj, parts, create)):
-            if id(mapping) not in seen:
-                seen.add(id(mapping))
-                found.append((path, mapping))
-    return found
+    return [found for parts, create in specs for found in list(_maps(obj, parts, create))]
 
 
 def label_maps(obj: dict, *, selectors: bool, templates: bool) -> list[tuple[tuple, dict]]:

@@ -27,6 +27,10 @@ class SharedValue:
 def set_entries(obj: dict, targets: list[tuple[tuple, dict]], pairs: dict,
                 shared: list[SharedValue]) -> None:
     """Set every pair in every target map, as kustomize's SetEntry sets them."""
+    if len(targets) < 2 and not shared:
+        for _, mapping in targets:    # one map shares nothing: the common case
+            mapping.update(pairs)
+        return
     for key in sorted(pairs):
         value = pairs[key]
         absent = [path for path, mapping in targets if key not in mapping]

@@ -75,11 +75,13 @@ def apply(obj: dict, patch: dict, empty_nulls: frozenset = frozenset(),
     (path of the list, the element's merge key values, the list's merge keys).
     """
     walk = _Walk(lost if lost is not None else [])
-    dest = _copy_marked(obj, empty_nulls, ()) if empty_nulls else _copy(obj)
+    dest = _copy(obj)
+    marked = sum(_mark_bare(dest, path) for path in empty_nulls)
     result = walk.value(dest, _copy(patch), object_type(obj), None, "")
     if not isinstance(result, dict):
         return None
-    return _unmark(result) if empty_nulls else result
+    # A bare `key:` the walk never reached (in a list kept whole) stays a null.
+    return _unmark(result) if walk.bare_dropped != marked else result
 
 
 def has_null(value) -> bool:
@@ -124,21 +126,23 @@ def _copy(value):
     return value
 
 
-def _copy_marked(value, empty_nulls: frozenset, path: tuple):
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            here = (*path, key)
-            out[key] = BARE if item is None and here in empty_nulls \
-                else _copy_marked(item, empty_nulls, here)
-        return out
-    if isinstance(value, list):
-        return [_copy_marked(item, empty_nulls, (*path, n)) for n, item in enumerate(value)]
-    return value
+def _mark_bare(obj: dict, path: tuple) -> int:
+    """Mark the object's bare `key:` at the path (1), or nothing there (0)."""
+    node = obj
+    for step in path[:-1]:
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        else:
+            return 0
+    if isinstance(node, dict) and path[-1] in node and node[path[-1]] is None:
+        node[path[-1]] = BARE
+        return 1
+    return 0
 
 
 def _unmark(value):
-    # A bare `key:` the walk never reached (inside a replaced-whole list) stays a null.
     if isinstance(value, dict):
         for key, item in value.items():
             value[key] = None if item is BARE else _unmark(item)
@@ -328,6 +332,7 @@ def _label(keys: list, values: list) -> str:
 class _Walk:
     def __init__(self, lost: list):
         self.lost = lost
+        self.bare_dropped = 0      # bare `key:` fields the walk dropped (see apply)
 
     def value(self, dest, origin, ref: str | None, keys: list | None, path: str):
         if origin is MISSING:
@@ -357,6 +362,7 @@ class _Walk:
         if isinstance(dest, list):
             return dest if keys is None else self.merge_list(dest, MISSING, ref, keys, path)
         if dest is BARE:
+            self.bare_dropped += 1
             return MISSING
         return KEEP_NULL if dest is None else dest
 
@@ -367,6 +373,7 @@ class _Walk:
             if item is None or item.__class__ in _SCALARS:
                 continue     # kept as it is, an explicit null too
             if item is BARE:
+                self.bare_dropped += 1
                 del dest[key]
                 continue
             field_ref, field_keys = _field(ref, key)
@@ -404,6 +411,8 @@ class _Walk:
         if ref is None:
             ref = _embedded_type(dest, origin)
         if _null(dest):
+            if dest is BARE:
+                self.bare_dropped += 1
             if origin is MISSING:
                 return KEEP_NULL if dest is None else MISSING
             if origin is None:
