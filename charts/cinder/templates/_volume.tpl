@@ -10,7 +10,7 @@ JSON object in list order); read it with fromJson.
 {{- $list := include "osh-lib.hardware-entries" (dict "ctx" . "key" "volumes" "what" "volume node") | fromJson -}}
 {{- $out := dict -}}
 {{- range $at, $hostname := $list.hosts -}}
-{{- $entry := get $list.entries $at | default (dict "hostname" $hostname "where" (printf "global.hardware.volumes (hostname %s)" $hostname)) -}}
+{{- $entry := get $list.entries $at | default (dict "hostname" $hostname "where" (printf "%s (hostname %s)" (get $list.at $at) $hostname)) -}}
 {{- $where := $entry.where -}}
 {{- $svc := merge (omit $entry "where") $.Values.volume_defaults -}}
 {{- if not (has $svc.backend (list "lvm" "nfs")) -}}

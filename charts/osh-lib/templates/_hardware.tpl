@@ -9,10 +9,12 @@ host costs it several (docs/charts.md, "Large regions").
 
   include "osh-lib.hardware-entries" (dict "ctx" $ "key" "hypervisors" "what" "hypervisor" "seen" $seen)
 
-Gives JSON {"hosts": {position: hostname}, "entries": {position: entry}}.
-"hosts" holds every host; "entries" only the hosts given as mappings, with
-the mapping's own keys plus "where" ("global.hardware.hypervisors[3]
-(hostname kvm-004)") for the chart's own checks. Positions are zero-padded,
+Gives JSON {"hosts": {position: hostname}, "entries": {position: entry},
+"at": {position: list entry}}. "hosts" holds every host; "entries" only the
+hosts given as mappings, with the mapping's own keys plus "where"
+("global.hardware.hypervisors[3] (hostname kvm-004)") for the chart's own
+checks; "at" says which list entry a host came from
+("global.hardware.hypervisors[3]"). Positions are zero-padded,
 so that `range` visits them in list order. A hostname that is missing, not
 a node name, or listed twice (also in the lists already checked with the
 same "seen" dict, optional: hostname -> where) fails the render naming the
@@ -27,9 +29,14 @@ a plain host costs no object of its own.
 {{- if not (kindIs "slice" $list) -}}
 {{- fail (printf "%s: must be a list of hostnames or {hostname, ...} mappings, not %s" $path (kindOf $list)) -}}
 {{- end -}}
-{{- $seen := .seen | default dict -}}
+{{- /* Not `default dict`: an empty dict is "empty" to default, and the caller's must be filled. */ -}}
+{{- $seen := .seen -}}
+{{- if not (kindIs "map" $seen) -}}
+{{- $seen = dict -}}
+{{- end -}}
 {{- $name := "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*" -}}
 {{- $hostsOut := dict -}}
+{{- $atOut := dict -}}
 {{- $entriesOut := dict -}}
 {{- $n := 0 -}}
 {{- range $i, $entry := $list -}}
@@ -70,12 +77,13 @@ a plain host costs no object of its own.
 {{- $_ := set $seen $hostname $at -}}
 {{- $position := printf "%06d" $n -}}
 {{- $_ := set $hostsOut $position $hostname -}}
+{{- $_ := set $atOut $position $at -}}
 {{- if kindIs "map" $entry -}}
 {{- $_ := set $entriesOut $position (merge (dict "hostname" $hostname "where" (printf "%s (hostname %s)" $at $hostname)) $entry) -}}
 {{- end -}}
 {{- $n = add1 $n -}}
 {{- end -}}
 {{- end -}}
-{{- $out := dict "hosts" $hostsOut "entries" $entriesOut -}}
+{{- $out := dict "hosts" $hostsOut "entries" $entriesOut "at" $atOut -}}
 {{- toJson $out -}}
 {{- end -}}
