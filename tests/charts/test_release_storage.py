@@ -11,7 +11,7 @@ json` (json.Encoder: json.Marshal plus a newline) without a cluster; Helm 3
 needs a cluster for that, so its release is Helm 4's with the manifest Helm 3
 renders (`helm template` prints the release manifest). gzip is Python's zlib
 at level 9, not Go's compress/flate: their sizes differ by a few percent
-(docs/placement.md, "Node groups"), far less than the margin below 1 MiB.
+(docs/charts.md, "Large regions"), far less than the margin below 1 MiB.
 """
 from __future__ import annotations
 
