@@ -39,7 +39,7 @@ class PlacementStage:
 
     def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
         used: set[str] = set()
-        # Workloads repeat in a stream (one DaemonSet per node, a chart per
+        # Workloads repeat in a stream (one DaemonSet per node group, a chart per
         # region): equal inputs get the changes computed for the first.
         memo: dict[tuple, bytes] = {}
         for doc, spec in podtemplate.workloads(documents):
