@@ -10,6 +10,7 @@ back to PyYAML.
 from __future__ import annotations
 
 import json
+import marshal
 import math
 import re
 
@@ -89,6 +90,10 @@ _AMBIGUOUS = yamlio._AMBIGUOUS
 _CACHE_LIMIT = 100_000
 _scalars: dict[str, str] = {}  # single-line text of a str value, by the value
 _keys: dict[str, str] = {}     # "key:" by the str key
+# The text of a sequence under a mapping key, by its value (marshal: exact
+# types, order kept) and indent. Workloads of one template repeat their
+# containers, volumes and tolerations in every document.
+_sequences: dict[tuple[bytes, str], str] = {}
 
 
 def _reads_as_other_type(text: str) -> bool:
@@ -206,12 +211,31 @@ def _mapping(mapping: dict, lead: str, indent: str, out: list) -> None:
             if value:
                 append(f"{prefix}{name}\n")
                 # Kubernetes style: the '- ' of a sequence in a mapping at the key's column.
-                _sequence(value, indent, indent, out)
+                _known_sequence(value, indent, out)
             else:
                 append(f"{prefix}{name} []\n")
         else:
             append(f"{prefix}{name} {_scalar(value)}")
         prefix = indent
+
+
+def _known_sequence(sequence: list, indent: str, out: list) -> None:
+    """_sequence(sequence, indent, indent, out), written once per value and indent."""
+    try:
+        key = (marshal.dumps(sequence), indent)
+    except ValueError:  # a type marshal cannot write: this emitter refuses it anyway
+        _sequence(sequence, indent, indent, out)
+        return
+    text = _sequences.get(key)
+    if text is None:
+        mark = len(out)
+        _sequence(sequence, indent, indent, out)
+        text = "".join(out[mark:])
+        del out[mark:]
+        if len(_sequences) > _CACHE_LIMIT // 10:
+            _sequences.clear()
+        _sequences[key] = text
+    out.append(text)
 
 
 def _sequence(sequence: list, lead: str, indent: str, out: list) -> None:

@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, SequenceNode
 from postrender import forked, yamlio
 from postrender.document import HELM4_FILENAME, Document
 from postrender.errors import InputError
+from postrender.siblings import Siblings
 
 STDIN = "<stdin>"
 
@@ -133,14 +134,22 @@ def _file_hint(chunk: str) -> str:
     return m.group(1).strip() if m else STDIN
 
 
-def _parse(chunk: str, first_line: int, index: int):
+def _parse(chunk: str, first_line: int, index: int, siblings: Siblings | None = None):
+    anchored = "&" in chunk and _ANCHOR.search(chunk)
+    if siblings is not None and not anchored:
+        obj = siblings.parse(chunk)
+        if obj is not None:
+            return obj
     loader = yamlio.Loader(chunk)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        if "&" not in chunk or not _ANCHOR.search(chunk):
-            return loader.construct_tree(node)
+        if not anchored:
+            obj = loader.construct_tree(node)
+            if siblings is not None and not loader.generic:
+                siblings.remember(chunk, node, obj)
+            return obj
         if _expanded_size(node) > MAX_EXPANDED_NODES:
             raise InputError(
                 f"YAML aliases expand past {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
@@ -223,13 +232,14 @@ class Parsing:
     def documents(self) -> list[Document]:
         """All objects of the stream in order. Empty and comment-only documents are dropped."""
         documents: list[Document] = []
+        siblings = Siblings()
         for start, end, child in self.parts:
             objects = child.result() if child is not None else None
             for position in range(start, end):
                 first_line, chunk = self.chunks[position]
                 index = len(documents)
                 obj = objects[position - start] if objects is not None \
-                    else _parse(chunk, first_line, index)
+                    else _parse(chunk, first_line, index, siblings)
                 if obj is None:
                     continue  # nothing but comments or whitespace: Helm 4 would reject it as output
                 _require_object(obj, index, chunk, first_line)
@@ -277,7 +287,8 @@ def _parse_part(part: list[tuple[int, str]]) -> list:
     """A child's work: the objects of its chunks (None for an empty one)."""
     gc.disable()  # the child exits right after: collecting would be wasted time
     yamlio.Loader.interning = True  # this process only: it was forked for this
-    return [_parse(chunk, first_line, 0) for first_line, chunk in part]
+    siblings = Siblings()
+    return [_parse(chunk, first_line, 0, siblings) for first_line, chunk in part]
 
 
 def parse(text: str, *, jobs: int = 1) -> list[Document]:

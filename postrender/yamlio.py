@@ -92,9 +92,11 @@ class Loader(_BaseLoader):
         straight recursion is several times faster. Merge keys and tags other
         than the core schema go the generic way.
         """
+        self.generic = False
         try:
             return self._build(node)
         except _Generic:
+            self.generic = True
             return self.construct_document(node)
 
     # Set in a child process that parses for another (stream.Parsing): equal

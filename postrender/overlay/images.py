@@ -59,19 +59,28 @@ class ImageRule:
 
 def _containers(node):
     """Every container mapping under any containers/initContainers list."""
+    # Exact types, not isinstance: parsed YAML is plain dicts and lists, and this
+    # walk visits every node of every object in the stream.
     stack = [node]
+    pop, push = stack.pop, stack.append
     while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
+        current = pop()
+        if type(current) is dict:
             for key, value in current.items():
-                if key in CONTAINER_LISTS and isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, dict):
-                            yield item
-                if isinstance(value, (dict, list)):
-                    stack.append(value)
-        elif isinstance(current, list):
-            stack.extend(v for v in current if isinstance(v, (dict, list)))
+                kind = type(value)
+                if kind is list:
+                    if key in CONTAINER_LISTS:
+                        for item in value:
+                            if type(item) is dict:
+                                yield item
+                    push(value)
+                elif kind is dict:
+                    push(value)
+        else:
+            for value in current:
+                kind = type(value)
+                if kind is dict or kind is list:
+                    push(value)
 
 
 def rewrite(image: str, rules: list[ImageRule]) -> str:

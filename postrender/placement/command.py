@@ -24,7 +24,9 @@ FILE it may be scheduled on, following kube-scheduler: spec.nodeName,
 nodeSelector, required node affinity (In, NotIn, Exists, DoesNotExist, Gt,
 Lt; terms ORed, expressions ANDed) and taints (NoSchedule and NoExecute
 block unless tolerated; PreferNoSchedule does not). DaemonSets get the
-tolerations the DaemonSet controller adds.
+tolerations the DaemonSet controller adds, and run one pod on each node
+listed; a DaemonSet pinned to hosts by kubernetes.io/hostname (a node group)
+must be able to run on every one of them.
 
 A node is dedicated when it carries a NoSchedule or NoExecute taint other
 than the node.kubernetes.io/ condition taints; a workload may only use it
@@ -34,7 +36,8 @@ node label species=hypervisor).
 With --region/--overlay before `place`, the region's stages run first."""
 EPILOG = """\
 exit codes: 0 every workload has a node and stays off others' dedicated nodes;
-  5 a workload has no eligible node or may land on a node dedicated to others;
+  5 a workload has no eligible node, may land on a node dedicated to others,
+    or is a DaemonSet that cannot run on a host it is pinned to;
   2 usage error; 3 FILE or stdin is not what it should be (e.g. not Nodes)
 
 examples:
@@ -118,12 +121,36 @@ def assess(doc, spec: dict, nodes: list[dict]) -> dict:
             if not scheduler.requires_label(spec, key, value):
                 trespass.setdefault(f"{key}={value}" if value else key, []).append(name)
     problems = [] if eligible else ["no eligible node"]
+    pinned = scheduler.pinned_hostnames(spec) if daemonset and eligible else None
+    if pinned:
+        problems += _unreachable_hosts(pinned, eligible, excluded, nodes)
     for owner, names in trespass.items():
         problems.append(f"may land on node(s) dedicated to {owner} without requiring the "
                         f"node label {owner}: {', '.join(names)}")
     return {"document": doc.index + 1 if doc.index is not None else None, "kind": doc.kind,
             "name": doc.name, "namespace": doc.namespace, "file": doc.file,
             "nodes": eligible, "problems": problems, "excluded": excluded}
+
+
+def _unreachable_hosts(pinned: list[str], eligible: list[str], excluded: dict,
+                       nodes: list[dict]) -> list[str]:
+    """A DaemonSet runs a pod on each host it is pinned to: name those it cannot."""
+    by_hostname: dict[str, list[str]] = {}
+    for node in nodes:
+        hostname = scheduler.node_labels(node).get(scheduler.HOSTNAME_LABEL)
+        if hostname is not None:
+            by_hostname.setdefault(hostname, []).append(scheduler.node_name(node))
+    ok = set(eligible)
+    missing = []
+    for hostname in pinned:
+        names = by_hostname.get(hostname)
+        if not names:
+            missing.append(f"{hostname} (no node has {scheduler.HOSTNAME_LABEL}={hostname})")
+        elif not ok.intersection(names):
+            missing.append(f"{hostname} ({'; '.join(excluded[names[0]])})")
+    if not missing:
+        return []
+    return [f"pinned to {len(missing)} host(s) it cannot run on: {', '.join(missing)}"]
 
 
 def table(report: list[dict]) -> str:

@@ -128,6 +128,35 @@ def reasons_excluded(spec: dict, node: dict, *, daemonset: bool = False) -> list
     return reasons
 
 
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+
+
+def pinned_hostnames(spec: dict) -> list[str] | None:
+    """The hostnames (kubernetes.io/hostname) the pod is confined to, or None when it is not.
+
+    A nodeSelector on the label confines it to one; required node affinity
+    confines it when every term has an In expression on the label (terms are
+    ORed, so the union of their values).
+    """
+    selector = spec.get("nodeSelector") or {}
+    if HOSTNAME_LABEL in selector:
+        return [selector[HOSTNAME_LABEL]]
+    terms = required_terms(spec)
+    if not terms:
+        return None
+    names: list[str] = []
+    for term in terms:
+        values = None
+        for expression in term.get("matchExpressions") or []:
+            if expression.get("key") == HOSTNAME_LABEL and expression.get("operator") == "In":
+                values = [v for v in expression.get("values") or [] if v not in names]
+                break
+        if values is None:
+            return None
+        names += values
+    return names
+
+
 def requires_label(spec: dict, key: str, value: str) -> bool:
     """Whether every node the pod may use must carry `key=value` (or `key`, when value is '')."""
     selector = spec.get("nodeSelector") or {}

@@ -5,9 +5,10 @@ legacy scheduler annotations, asks the policy for a Decision, and merges it
 into the pod spec without dropping what the chart already says. It edits a
 copy of the placement fields and changes a document only when they differ,
 then through splice (the chart's text kept) or, failing that, touch().
-Node selection is by nodeSelector (equality: species labels, hostname) and,
-only for what nodeSelector cannot say (NotIn: "anywhere but dedicated"), by
-required node affinity added to every term (terms are ORed).
+Node selection is by nodeSelector (equality: species labels, one hostname)
+and, only for what nodeSelector cannot say (NotIn: "anywhere but dedicated";
+In: the hosts of a node group), by required node affinity added to every
+term (terms are ORed).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class PlacementStage:
 
     def apply(self, documents: list[Document], diagnostics: Diagnostics) -> list[Document]:
         used: set[str] = set()
-        # Workloads repeat in a stream (one DaemonSet per node, a chart per
+        # Workloads repeat in a stream (one DaemonSet per node group, a chart per
         # region): equal inputs get the changes computed for the first.
         memo: dict[tuple, bytes] = {}
         for doc, spec in podtemplate.workloads(documents):
@@ -242,6 +243,7 @@ class _Wants:
     def __init__(self):
         self.node_selector: dict[str, tuple[str, Rule, str]] = {}   # key -> (value, rule, why)
         self.not_in: dict[str, tuple[set[str], Rule, str]] = {}     # key -> (values, rule, why)
+        self.in_: dict[str, tuple[list[str], Rule, str]] = {}       # key -> (values, rule, why)
         self.toleration: tuple[dict, dict, Rule] | None = None       # (toleration, taint, rule)
 
 
@@ -261,29 +263,41 @@ def _wants(policy: Policy, decision: decisions.Decision, doc: Document, where: d
         if species.taint is not None:
             wants.toleration = (species.toleration(), species.taint, target.rule)
     if decision.hostname is not None:
-        hostname = decision.hostname.value
+        hostnames = [decision.hostname.value]
         why = "hostname"
-        if hostname == FROM_ANNOTATION:
-            hostname = _annotated_hostname(doc, where)
+        if hostnames[0] == FROM_ANNOTATION:
+            hostnames = _annotated_hostnames(doc, where)
             why = f"annotation {HOSTNAME_ANNOTATION}"
-        if hostname:
-            wants.node_selector[HOSTNAME_LABEL] = (hostname, decision.hostname.rule, why)
+        if len(hostnames) == 1:
+            wants.node_selector[HOSTNAME_LABEL] = (hostnames[0], decision.hostname.rule, why)
+        elif hostnames:
+            # A node group: the pods may run on any of its hosts (a DaemonSet: on each).
+            wants.in_[HOSTNAME_LABEL] = (hostnames, decision.hostname.rule, why)
     return wants
 
 
-def _annotated_hostname(doc: Document, where: dict) -> str | None:
+def _annotated_hostnames(doc: Document, where: dict) -> list[str]:
+    """The node, or the comma-separated nodes, the annotation names; [] without one."""
     meta = podtemplate.template_metadata(doc.obj) or {}
     for field, annotations in (("metadata", doc.annotations),
                                ("pod template metadata", meta.get("annotations") or {})):
         if HOSTNAME_ANNOTATION in annotations:
             value = annotations[HOSTNAME_ANNOTATION]
-            problem = label_value_problem(value) if isinstance(value, str) and value else \
-                "must be a non-empty node name"
-            if problem:
-                raise InputError(problem, **where,
-                                 field=f"{field}.annotations.{HOSTNAME_ANNOTATION}")
-            return value
-    return None
+            field = f"{field}.annotations.{HOSTNAME_ANNOTATION}"
+            if not isinstance(value, str) or not value:
+                raise InputError("must be a node name, or node names separated by commas",
+                                 **where, field=field)
+            names = value.split(",")
+            for name in names:
+                problem = label_value_problem(name) if name else \
+                    f"an empty node name in {value!r}"
+                if problem:
+                    raise InputError(problem, **where, field=field)
+            if len(set(names)) != len(names):
+                twice = next(n for n in names if names.count(n) > 1)
+                raise InputError(f"node {twice!r} is named twice", **where, field=field)
+            return names
+    return []
 
 
 def _contradiction(where: dict, field: str, chart: str, rule: Rule, policy_says: str):
@@ -309,11 +323,23 @@ def _merge(policy: Policy, decision: decisions.Decision, doc: Document, work: di
         if have in values and not rule.override:
             raise _contradiction(where, f"{spec_path}.nodeSelector.{key}", f"{key}={have}",
                                  rule, f"{key} not in ({', '.join(sorted(values))}) ({why})")
+    for key, (values, rule, why) in wants.in_.items():
+        have = selector.get(key)
+        if have is not None and have not in values and not rule.override:
+            raise _contradiction(where, f"{spec_path}.nodeSelector.{key}", f"{key}={have}",
+                                 rule, f"{key} in ({', '.join(values)}) ({why})")
     pinned = wants.node_selector.get(HOSTNAME_LABEL)
     if pinned and work.get("nodeName") and work["nodeName"] != pinned[0]:
         if not pinned[1].override:
             raise _contradiction(where, f"{spec_path}.nodeName", f"nodeName {work['nodeName']}",
                                  pinned[1], f"{HOSTNAME_LABEL}={pinned[0]} ({pinned[2]})")
+        del work["nodeName"]
+    group = wants.in_.get(HOSTNAME_LABEL)
+    if group and work.get("nodeName") and work["nodeName"] not in group[0]:
+        if not group[1].override:
+            raise _contradiction(where, f"{spec_path}.nodeName", f"nodeName {work['nodeName']}",
+                                 group[1], f"{HOSTNAME_LABEL} in ({', '.join(group[0])}) "
+                                 f"({group[2]})")
         del work["nodeName"]
 
     _merge_required_terms(wants, work, spec_path, where)
@@ -325,13 +351,20 @@ def _merge(policy: Policy, decision: decisions.Decision, doc: Document, work: di
         for key, (values, rule, _) in wants.not_in.items():
             if merged.get(key) in values:
                 del merged[key]
+        for key, (values, rule, _) in wants.in_.items():
+            if key in merged and merged[key] not in values:
+                del merged[key]  # only with override: true, checked above
         work["nodeSelector"] = merged
-    elif wants.not_in and any(selector.get(k) in v for k, (v, _, _) in wants.not_in.items()):
+    elif any(selector.get(k) in v for k, (v, _, _) in wants.not_in.items()) or any(
+            k in selector and selector[k] not in v for k, (v, _, _) in wants.in_.items()):
         work["nodeSelector"] = {k: v for k, v in selector.items()
-                                if k not in wants.not_in or v not in wants.not_in[k][0]}
+                                if not (k in wants.not_in and v in wants.not_in[k][0])
+                                and not (k in wants.in_ and v not in wants.in_[k][0])}
 
     if wants.not_in:
         _add_not_in(wants, work)
+    if wants.in_:
+        _add_in(wants, work)
 
     if wants.toleration is not None:
         toleration, taint, _ = wants.toleration
@@ -348,7 +381,7 @@ def _merge_required_terms(wants: _Wants, work: dict, spec_path: str, where: dict
     node_affinity = (work.get("affinity") or {}).get("nodeAffinity") or {}
     required = node_affinity.get(_REQUIRED) or {}
     terms = required.get("nodeSelectorTerms") or []
-    if not terms or not (wants.node_selector or wants.not_in):
+    if not terms or not (wants.node_selector or wants.not_in or wants.in_):
         return
     conflicts = [_term_conflict(term, wants) for term in terms]
     if not all(conflicts):
@@ -359,7 +392,7 @@ def _merge_required_terms(wants: _Wants, work: dict, spec_path: str, where: dict
         raise _contradiction(
             where, f"{spec_path}.affinity.nodeAffinity.{_REQUIRED}.nodeSelectorTerms",
             f"required node affinity {chart.strip()} (in every term)", rule, policy_says)
-    owned = set(wants.node_selector) | set(wants.not_in)
+    owned = set(wants.node_selector) | set(wants.not_in) | set(wants.in_)
     kept = []
     for term in terms:
         expressions = [e for e in term.get("matchExpressions") or [] if e.get("key") not in owned]
@@ -385,6 +418,10 @@ def _term_conflict(term: dict, wants: _Wants):
             values, rule, why = wants.not_in[key]
             if expression.get("operator") == "In" and set(expression.get("values") or []) <= values:
                 return expression, rule, f"{key} not in ({', '.join(sorted(values))}) ({why})"
+        if key in wants.in_:
+            values, rule, why = wants.in_[key]
+            if not any(scheduler.expression_matches(expression, {key: v}) for v in values):
+                return expression, rule, f"{key} in ({', '.join(values)}) ({why})"
     return None
 
 
@@ -400,6 +437,20 @@ def _add_not_in(wants: _Wants, work: dict) -> None:
             if not any(e.get("key") == key and e.get("operator") == "NotIn"
                        and set(e.get("values") or []) >= values for e in expressions):
                 expressions.append(wanted)
+
+
+def _add_in(wants: _Wants, work: dict) -> None:
+    """The group's hosts, in every term: a term's other expressions still hold (ANDed)."""
+    required = child(child(child(work, "affinity", dict), "nodeAffinity", dict), _REQUIRED, dict)
+    terms = child(required, "nodeSelectorTerms", list)
+    if not terms:
+        terms.append({})
+    for term in terms:
+        expressions = child(term, "matchExpressions", list)
+        for key, (values, _, _) in wants.in_.items():
+            if not any(e.get("key") == key and e.get("operator") == "In"
+                       and set(e.get("values") or []) <= set(values) for e in expressions):
+                expressions.append({"key": key, "operator": "In", "values": list(values)})
 
 
 def _add_zone_spread(spread: dict, doc: Document, work: dict) -> None:

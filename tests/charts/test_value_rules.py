@@ -141,6 +141,7 @@ def test_mariadb_needs_its_admin_password_once_enabled(chart_tree, tmp_path):
     (("--set", "openstack.keystone.fernet_keys.1=not-a-fernet-key"), "fernet_keys"),
     (("--set", "global.database.keystone.engine=sqlite"), "engine"),
     (("--set", "global.hardware.hypervisors[0].hostname=KVM_1"), "hostname"),
+    (("--set", "global.node_groups=0"), "node_groups"),
 ])
 def test_invalid_value_fails_through_the_schema_naming_the_field(chart_tree, args, field):
     result = chart_tree.template(REGION, *args, check=False)

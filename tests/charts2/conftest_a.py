@@ -3,6 +3,7 @@ standalone renders with the region's values, readers for the rendered
 objects, and the 2025.1 release venvs that check their oslo config files."""
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ CHARTS_A = ("nova", "placement", "neutron", "ironic")
 DOMAIN = "europe.example.org"
 KOLLA_REGISTRY = "quay.io/openstack.kolla/"
 KOLLA_TAG = ":2025.1-ubuntu-noble"
+KOLLA_ROOT = "/var/lib/kolla/"
 KOLLA_CONFIG = "/var/lib/kolla/config_files"
 HOSTNAME_ANNOTATION = "placement.openstack-helm.org/hostname"
 POD_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Job")
@@ -44,7 +46,7 @@ def values_a(name: str, extra_hardware: bool = True) -> dict:
     if extra_hardware:
         hardware = values["global"]["hardware"]
         for key, entries in EXTRA_HARDWARE.items():
-            hardware[key] = list(hardware.get(key) or []) + entries
+            hardware[key] = list(hardware.get(key) or []) + copy.deepcopy(entries)
     return values
 
 
@@ -58,6 +60,14 @@ def template(tree: ChartTree, name: str, values: dict, workdir: Path, *args: str
 
 def render(tree: ChartTree, name: str, values: dict, workdir: Path, *args: str) -> list[dict]:
     return documents(template(tree, name, values, workdir, *args).stdout)
+
+
+def hosts_of(entries: list) -> list[str]:
+    """The hostnames of a hardware list: strings of names, or mappings with hostname."""
+    out = []
+    for entry in entries:
+        out += entry.split() if isinstance(entry, str) else [entry["hostname"]]
+    return out
 
 
 def with_hardware(name: str, key: str, entries: list) -> dict:
@@ -92,17 +102,20 @@ def secret_data(objects: list[dict], name: str) -> dict[str, str]:
     return dict(named(objects, "Secret", name).get("stringData") or {})
 
 
-def kolla_files(objects: list[dict], workload: dict, container: str | None = None) -> dict[str, str]:
-    """What kolla_start finds in /var/lib/kolla/config_files of one container:
-    {file name: content}, resolved through its Secret or ConfigMap volume
-    (items or subPaths)."""
+def kolla_files(objects: list[dict], workload: dict, container: str | None = None,
+                node: str | None = None) -> dict[str, str]:
+    """What kolla_start finds under /var/lib/kolla in one container, on `node`:
+    {path: content}, the paths of the config dir relative to it (config.json),
+    others absolute (/var/lib/kolla/node/... : a node's own files). Resolved
+    through the Secret and ConfigMap volumes: items, subPath, and subPathExpr
+    with $(NODE_NAME) as `node` (without `node`, such mounts are left out)."""
     spec = pod_spec(workload)
     box = next(c for c in spec["containers"] if container in (None, c["name"]))
     volumes = {v["name"]: v for v in spec["volumes"]}
     out: dict[str, str] = {}
     for mount in box["volumeMounts"]:
         path = mount["mountPath"]
-        if path != KOLLA_CONFIG and not path.startswith(KOLLA_CONFIG + "/"):
+        if not path.startswith(KOLLA_ROOT):
             continue
         volume = volumes[mount["name"]]
         if "secret" in volume:
@@ -114,10 +127,38 @@ def kolla_files(objects: list[dict], workload: dict, container: str | None = Non
             missing = [i["key"] for i in source["items"] if i["key"] not in data]
             assert not missing, f"{mount['name']} lacks {missing}"
             data = {i["path"]: data[i["key"]] for i in source["items"]}
-        if "subPath" in mount:
-            out[path[len(KOLLA_CONFIG) + 1:]] = data[mount["subPath"]]
-        else:
+        sub_path = mount.get("subPath")
+        if "subPathExpr" in mount:
+            if node is None:
+                continue
+            env = {e["name"]: e for e in box.get("env") or []}
+            assert env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
+            sub_path = mount["subPathExpr"].replace("$(NODE_NAME)", node)
+        shown = path[len(KOLLA_CONFIG) + 1:] if path.startswith(KOLLA_CONFIG + "/") else path
+        if sub_path is not None:
+            assert sub_path in data, f"{workload['metadata']['name']}: {path}: no {sub_path}"
+            out[shown] = data[sub_path]
+        elif path == KOLLA_CONFIG:
             out.update(data)
+        else:
+            out.update({f"{path}/{name}": text for name, text in data.items()})
+    return out
+
+
+def kolla_etc(objects: list[dict], workload: dict, container: str | None = None,
+              node: str | None = None) -> dict[str, str]:
+    """The files kolla_start copies into place from config.json, on `node`:
+    {destination: content}. A source that is missing fails, unless optional."""
+    files = kolla_files(objects, workload, container, node)
+    config = json.loads(files["config.json"])
+    out = {}
+    for entry in config["config_files"]:
+        source = entry["source"]
+        shown = source[len(KOLLA_CONFIG) + 1:] if source.startswith(KOLLA_CONFIG + "/") else source
+        if shown not in files:
+            assert entry.get("optional"), f"{workload['metadata']['name']}: no {source}"
+            continue
+        out[entry["dest"]] = files[shown]
     return out
 
 

@@ -11,7 +11,7 @@ import sys
 
 from tests.conftest import ROOT
 from tests.charts.conftest import REGION
-from tests.charts2.conftest_a import job, pod_spec  # noqa: F401 - shared with the b tests
+from tests.charts2.conftest_a import job, kolla_command, kolla_etc, kolla_files, pod_spec  # noqa: F401 - shared with the b tests
 from tests.charts2.conftest_a import named as by_name
 
 SERVICES = ("glance", "cinder", "manila", "barbican", "designate", "horizon")
@@ -26,27 +26,6 @@ def of_service(objects: list[dict], service: str) -> list[dict]:
 
 def secret_data(secret: dict) -> dict[str, str]:
     return dict(secret.get("stringData") or {})
-
-
-def kolla_files(objects: list[dict], workload: dict) -> dict[str, str]:
-    """The files a workload's kolla_start sees in /var/lib/kolla/config_files:
-    {path in that dir: content}, resolved through the Secret volume's items."""
-    spec = pod_spec(workload)
-    container = spec["containers"][0]
-    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == KOLLA_CONFIG)
-    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
-    secret = by_name(objects, "Secret", volume["secret"]["secretName"])
-    data = secret_data(secret)
-    items = volume["secret"].get("items")
-    if items is None:
-        return data
-    missing = [i["key"] for i in items if i["key"] not in data]
-    assert not missing, f"{workload['metadata']['name']}: Secret lacks {missing}"
-    return {i["path"]: data[i["key"]] for i in items}
-
-
-def kolla_command(objects: list[dict], workload: dict) -> str:
-    return json.loads(kolla_files(objects, workload)["config.json"])["command"]
 
 
 def strict_ini(text: str, where: str) -> configparser.ConfigParser:

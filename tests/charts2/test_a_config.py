@@ -2,7 +2,8 @@
 render is strict INI (no duplicate section or key) and a valid configuration
 for the service's own 2025.1 release: only sections and options that release
 registers, values of the option's type (tests/charts2/oslo_check.py, run in
-a venv holding that release). Every file a Kolla config.json copies exists."""
+a venv holding that release). Every file a Kolla config.json copies exists,
+on every node the workload runs on."""
 from __future__ import annotations
 
 import configparser
@@ -10,8 +11,9 @@ import json
 
 import pytest
 
-from tests.charts2.conftest_a import (CHARTS_A, RELEASES, install_releases, kolla_files,
-                                      oslo_problems, pod_spec, render, values_a, workloads)
+from tests.charts2.conftest_a import (CHARTS_A, HOSTNAME_ANNOTATION, RELEASES, install_releases,
+                                      kolla_etc, kolla_files, oslo_problems, pod_spec, render,
+                                      values_a, workloads)
 
 # Secret keys that are oslo config files, per chart (the rest are Apache
 # sites, libvirt files, JSON and scripts).
@@ -29,15 +31,15 @@ def oslo_files(chart: str, objects: list[dict]) -> dict[str, str]:
 
 EXPECTED = {
     "nova": {"nova-etc--nova.conf", "nova-compute--nova-compute.conf",
-             "nova-compute--host-kvm-001.conf", "nova-compute--host-vc-proxy-001.conf",
+             "nova-compute--kvm.conf", "nova-compute--host-vc-proxy-001.conf",
              "nova-compute--host-bm-proxy-001.conf"},
     "placement": {"placement-etc--placement.conf"},
     "neutron": {"neutron-etc--neutron.conf", "neutron-etc--ml2_conf.ini",
                 "neutron-agent--neutron-agent.conf", "neutron-agent--openvswitch_agent.ini",
                 "neutron-agent--l3_agent.ini", "neutron-agent--dhcp_agent.ini",
                 "neutron-agent--metadata_agent.ini"},
-    "ironic": {"ironic-etc--ironic.conf", "ironic-conductor--host-bm-001.conf",
-               "ironic-conductor--host-bm-002.conf"},
+    "ironic": {"ironic-etc--ironic.conf", "ironic-conductor--bm-001.conf",
+               "ironic-conductor--bm-002.conf"},
 }
 
 
@@ -87,15 +89,16 @@ def test_the_release_check_finds_unknown_options_wrong_types_and_duplicates(rele
 
 @pytest.mark.parametrize("chart", CHARTS_A)
 def test_every_file_a_kolla_config_copies_is_mounted_beside_it(rendered, chart):
+    """On every node a workload runs on: a group's pods read their node's own files."""
     objects = rendered[chart]
     checked = 0
     for obj in workloads(objects):
-        for box in pod_spec(obj)["containers"]:
-            files = kolla_files(objects, obj, box["name"])
-            config = json.loads(files["config.json"])
-            assert config["command"], obj["metadata"]["name"]
-            for entry in config["config_files"]:
-                name = entry["source"].removeprefix("/var/lib/kolla/config_files/")
-                assert name in files, f"{obj['metadata']['name']}/{box['name']}: {name} missing"
-                checked += 1
+        hosts = (obj["metadata"].get("annotations") or {}).get(HOSTNAME_ANNOTATION)
+        for node in hosts.split(",") if hosts else [None]:
+            for box in pod_spec(obj)["containers"]:
+                copied = kolla_etc(objects, obj, box["name"], node)
+                config = json.loads(kolla_files(objects, obj, box["name"])["config.json"])
+                assert config["command"], obj["metadata"]["name"]
+                assert len(copied) == len(config["config_files"]), obj["metadata"]["name"]
+                checked += len(copied)
     assert checked

@@ -1,16 +1,25 @@
-"""Hardware workloads come from the region's lists, one per entry, annotated
-with the node they are pinned to; bad entries fail the render with a message
-naming the list entry. Helm 3 and Helm 4."""
+"""Hardware workloads come from the region's lists: one DaemonSet per node
+group and component, annotated with the group's hosts, which the post-renderer
+pins its pods to; every listed host is in exactly one group, and adding a
+host changes its own group only. vmware and ironic computes stay one pinned
+Deployment per entry. Per-host settings reach their host (the host's name from
+the node, tunnel settings and conductor files by node name). Bad entries fail
+the render with a message naming the list entry. Helm 3 and Helm 4."""
 from __future__ import annotations
+
+import hashlib
+import subprocess
 
 import pytest
 
-from tests.charts2.conftest_a import (HOSTNAME_ANNOTATION, kolla_command,
-                                      kolla_files, named, pod_spec, render, template, values_a,
-                                      with_hardware, workloads)
+from tests.charts2.conftest_a import (HOSTNAME_ANNOTATION, hosts_of, kolla_command, kolla_etc,
+                                      named, pod_spec, render, template, values_a, with_hardware,
+                                      workloads)
 from tests.charts.conftest import values_in_region
+from tests.conftest import ROOT
 
 NETWORK_COMPONENTS = ("l3-agent", "dhcp-agent", "metadata-agent", "ovs-agent", "openvswitch")
+GROUP_LABEL = "openstack-helm.org/node-group"
 
 
 @pytest.fixture(scope="module")
@@ -20,30 +29,56 @@ def rendered(tree_a, tmp_path_factory) -> dict[str, list[dict]]:
             for name in ("nova", "neutron", "ironic")}
 
 
-def hardware(name: str, key: str) -> list[dict]:
+def hardware(name: str, key: str) -> list:
     return values_a(name)["global"]["hardware"][key]
 
 
+def annotated_hosts(obj: dict) -> list[str]:
+    value = obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION)
+    return value.split(",") if value else []
+
+
 def pinned(objects: list[dict]) -> dict[tuple[str, str], dict]:
-    """{(component, hostname): workload} of every workload pinned by annotation."""
+    """{(component, hostname): workload} for every host a workload is pinned to."""
     out = {}
     for obj in workloads(objects):
-        host = obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION)
-        if host:
+        for host in annotated_hosts(obj):
             key = (obj["metadata"]["labels"]["app.kubernetes.io/component"], host)
             assert key not in out, f"two {key} workloads"
             out[key] = obj
     return out
 
 
-def test_every_kvm_hypervisor_gets_a_privileged_compute_and_libvirt_daemonset(rendered):
-    kvm = [h["hostname"] for h in hardware("nova", "hypervisors") if h.get("kind", "kvm") == "kvm"]
+def group_daemonsets(objects: list[dict], component: str, species: str | None = None) -> dict:
+    """{DaemonSet name: DaemonSet} of one component (and neutron species)."""
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == "DaemonSet"
+            and o["metadata"]["labels"]["app.kubernetes.io/component"] == component
+            and species in (None, o["metadata"]["labels"].get("openstack-helm.org/species"))}
+
+
+def group_of(hostname: str, groups: int = 64) -> str:
+    """The node group osh-lib.node-groups gives a host: 32 bits of its name's sha256."""
+    return f"{int(hashlib.sha256(hostname.encode()).hexdigest()[:8], 16) % groups:0{len(str(groups - 1))}d}"
+
+
+def templates(objects: list[dict]) -> dict[str, dict]:
+    return {f"{o['kind']}/{o['metadata']['name']}": o["spec"]["template"] for o in workloads(objects)}
+
+
+# --- nova ----------------------------------------------------------------------
+
+def test_kvm_hypervisors_run_in_one_daemonset_per_node_group_and_component(rendered):
+    kvm = [h for h in hosts_of(hardware("nova", "hypervisors")) if h.startswith("kvm-")]
     assert kvm == ["kvm-001", "kvm-002", "kvm-003"]
-    by_host = pinned(rendered["nova"])
-    for host in kvm:
-        for component in ("compute", "libvirt"):
-            ds = by_host[(component, host)]
-            assert ds["kind"] == "DaemonSet" and ds["metadata"]["name"] == f"nova-{component}-{host}"
+    for component in ("compute", "libvirt"):
+        daemonsets = group_daemonsets(rendered["nova"], component)
+        listed = [h for ds in daemonsets.values() for h in annotated_hosts(ds)]
+        assert sorted(listed) == kvm  # every host in exactly one group
+        for name, ds in daemonsets.items():
+            group = ds["spec"]["selector"]["matchLabels"][GROUP_LABEL]
+            assert name == f"nova-{component}-group-{group}"
+            assert {group_of(h) for h in annotated_hosts(ds)} == {group}
+            assert ds["spec"]["template"]["metadata"]["labels"][GROUP_LABEL] == group
             spec = pod_spec(ds)
             assert spec["hostNetwork"] and spec["hostPID"]
             assert spec["dnsPolicy"] == "ClusterFirstWithHostNet"
@@ -53,6 +88,19 @@ def test_every_kvm_hypervisor_gets_a_privileged_compute_and_libvirt_daemonset(re
             assert ds["spec"]["template"]["metadata"]["labels"]["openstack-helm.org/hypervisor-kind"] == "kvm"
 
 
+def test_a_kvm_compute_takes_its_host_from_its_node(rendered):
+    objects = rendered["nova"]
+    compute = pinned(objects)[("compute", "kvm-002")]
+    env = {e["name"]: e for e in pod_spec(compute)["containers"][0]["env"]}
+    assert env["OS_DEFAULT__HOST"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+    etc = kolla_etc(objects, compute, node="kvm-002")
+    own = etc["/etc/nova/nova-compute-host.conf"]
+    assert "compute_driver = libvirt.LibvirtDriver" in own.splitlines()
+    assert not [line for line in own.splitlines() if line.startswith("host")]
+    assert kolla_command(objects, compute) == ("nova-compute --config-file /etc/nova/nova.conf "
+                                               "--config-file /etc/nova/nova-compute-host.conf")
+
+
 def test_vmware_and_ironic_hypervisors_get_a_single_replica_compute_deployment(rendered):
     objects = rendered["nova"]
     by_host = pinned(objects)
@@ -60,6 +108,7 @@ def test_vmware_and_ironic_hypervisors_get_a_single_replica_compute_deployment(r
                               ("bm-proxy-001", "ironic", "nova-compute-ironic")]:
         deployment = by_host[("compute", host)]
         assert deployment["kind"] == "Deployment"
+        assert annotated_hosts(deployment) == [host]
         assert deployment["spec"]["replicas"] == 1
         # Two computes with one host name must never overlap.
         assert deployment["spec"]["strategy"] == {"type": "Recreate"}
@@ -67,42 +116,68 @@ def test_vmware_and_ironic_hypervisors_get_a_single_replica_compute_deployment(r
         assert "hostNetwork" not in spec and "privileged" not in str(spec)
         assert spec["containers"][0]["image"].split("/")[-1].split(":")[0] == image
         assert ("libvirt", host) not in by_host
-        host_conf = kolla_files(objects, deployment)["nova-compute-host.conf"]
+        host_conf = kolla_etc(objects, deployment)["/etc/nova/nova-compute-host.conf"]
         assert f"host = {host}\n" in host_conf
-    vmware = kolla_files(objects, by_host[("compute", "vc-proxy-001")])["nova-compute-host.conf"]
+    vmware = kolla_etc(objects, by_host[("compute", "vc-proxy-001")])["/etc/nova/nova-compute-host.conf"]
     assert "compute_driver = vmwareapi.VMwareVCDriver" in vmware and "host_password = vmware-secret-pw" in vmware
-    ironic = kolla_files(objects, by_host[("compute", "bm-proxy-001")])["nova-compute-host.conf"]
+    ironic = kolla_etc(objects, by_host[("compute", "bm-proxy-001")])["/etc/nova/nova-compute-host.conf"]
     assert "compute_driver = ironic.IronicDriver" in ironic and "[ironic]" in ironic
 
 
-def test_each_compute_loads_its_own_host_config_after_the_common_one(rendered):
-    objects = rendered["nova"]
-    compute = pinned(objects)[("compute", "kvm-002")]
-    files = kolla_files(objects, compute)
-    assert "host = kvm-002\ncompute_driver = libvirt.LibvirtDriver" in files["nova-compute-host.conf"]
-    assert kolla_command(objects, compute) == ("nova-compute --config-file /etc/nova/nova.conf "
-                                               "--config-file /etc/nova/nova-compute-host.conf")
+def test_adding_a_hypervisor_changes_its_own_group_only(tree_a, rendered, tmp_path):
+    for chart, components in (("nova", ("compute", "libvirt")),
+                              ("neutron", ("ovs-agent", "openvswitch"))):
+        values = values_a(chart)
+        values["global"]["hardware"]["hypervisors"].append("kvm-004")
+        before, after = templates(rendered[chart]), templates(render(tree_a, chart, values, tmp_path))
+        changed = {name for name, tpl in after.items() if before.get(name) != tpl}
+        changed |= set(before) - set(after)
+        hypervisor = "-hypervisor" if chart == "neutron" else ""
+        assert changed == {f"DaemonSet/{chart}-{c}{hypervisor}-group-{group_of('kvm-004')}"
+                           for c in components}, chart
 
 
-def test_adding_a_hypervisor_rolls_no_other_hypervisor(tree_a, rendered, tmp_path):
+def test_removing_a_hypervisor_changes_its_own_group_only(tree_a, rendered, tmp_path):
     values = values_a("nova")
-    values["global"]["hardware"]["hypervisors"].append({"hostname": "kvm-004"})
-    grown = render(tree_a, "nova", values, tmp_path)
-    before, after = pinned(rendered["nova"]), pinned(grown)
-    assert ("compute", "kvm-004") in after
-    for key, obj in before.items():
-        assert obj["spec"]["template"] == after[key]["spec"]["template"], key
+    values["global"]["hardware"]["hypervisors"] = [
+        e for e in values["global"]["hardware"]["hypervisors"]
+        if not (isinstance(e, dict) and e["hostname"] == "kvm-002")]
+    before, after = templates(rendered["nova"]), templates(render(tree_a, "nova", values, tmp_path))
+    changed = {name for name, tpl in before.items() if after.get(name) != tpl}
+    assert changed == {f"DaemonSet/nova-{c}-group-{group_of('kvm-002')}" for c in ("compute", "libvirt")}
+    assert not [n for n in after if n not in before]
 
+
+def test_hosts_listed_in_hostname_strings_render_as_their_mappings_do(tree_a, rendered, tmp_path):
+    values = values_a("nova")
+    entries = values["global"]["hardware"]["hypervisors"]
+    kvm = [e["hostname"] for e in entries if e.get("kind", "kvm") == "kvm"]
+    values["global"]["hardware"]["hypervisors"] = [
+        f"  {kvm[0]}\n{' '.join(kvm[1:])} "] + [e for e in entries if e.get("kind", "kvm") != "kvm"]
+    assert render(tree_a, "nova", values, tmp_path) == rendered["nova"]
+
+
+def test_the_groups_follow_the_node_group_count(tree_a, tmp_path):
+    values = values_a("nova")
+    values["global"]["node_groups"] = 1
+    objects = render(tree_a, "nova", values, tmp_path)
+    daemonsets = group_daemonsets(objects, "compute")
+    assert list(daemonsets) == ["nova-compute-group-0"]
+    assert annotated_hosts(daemonsets["nova-compute-group-0"]) == ["kvm-001", "kvm-002", "kvm-003"]
+
+
+# --- neutron -------------------------------------------------------------------
 
 def test_every_network_node_gets_all_agents_and_openvswitch(rendered):
-    nodes = [n["hostname"] for n in hardware("neutron", "network_agents")]
+    nodes = hosts_of(hardware("neutron", "network_agents"))
     assert nodes == ["net-001", "net-002", "net-003"]
     by_host = pinned(rendered["neutron"])
     for host in nodes:
         for component in NETWORK_COMPONENTS:
             ds = by_host[(component, host)]
-            assert ds["kind"] == "DaemonSet" and ds["metadata"]["name"] == f"neutron-{component}-{host}"
-            assert ds["metadata"]["labels"]["openstack-helm.org/species"] == "network"
+            group = group_of(host)
+            assert ds["kind"] == "DaemonSet" and ds["metadata"]["name"] == f"neutron-{component}-group-{group}"
+            assert ds["spec"]["selector"]["matchLabels"]["openstack-helm.org/species"] == "network"
     assert len([k for k in by_host if k[1] in nodes]) == len(nodes) * len(NETWORK_COMPONENTS)
 
 
@@ -112,23 +187,68 @@ def test_every_kvm_hypervisor_gets_an_ovs_agent_and_openvswitch_told_apart_by_na
         for component in ("ovs-agent", "openvswitch"):
             ds = by_host[(component, host)]
             # placement/base.yaml matches the hypervisor ones by this name.
-            assert ds["metadata"]["name"] == f"neutron-{component}-hypervisor-{host}"
-            assert ds["metadata"]["labels"]["openstack-helm.org/species"] == "hypervisor"
+            assert ds["metadata"]["name"] == f"neutron-{component}-hypervisor-group-{group_of(host)}"
+            # The species is in the selector: a network and a hypervisor group
+            # with one id never claim each other's pods.
+            assert ds["spec"]["selector"]["matchLabels"]["openstack-helm.org/species"] == "hypervisor"
         for component in ("l3-agent", "dhcp-agent", "metadata-agent"):
             assert (component, host) not in by_host
     # vmware and ironic computes plug no VIFs into a local Open vSwitch.
     assert not [k for k in by_host if k[1] in ("vc-proxy-001", "bm-proxy-001")]
 
 
-def test_ovs_agent_tunnels_from_the_entry_tunnel_ip_or_the_node_ip(rendered):
-    by_host = pinned(rendered["neutron"])
-    env = {e["name"]: e for e in pod_spec(by_host[("ovs-agent", "net-003")])["containers"][0]["env"]}
-    assert env["TUNNEL_IP"]["value"] == "10.20.8.3"
-    assert env["OVS_EXTERNAL_INTERFACE"]["value"] == "eno2"
-    assert env["OVS_BRIDGES"]["value"] == "br-ex"
-    env = {e["name"]: e for e in pod_spec(by_host[("ovs-agent", "net-001")])["containers"][0]["env"]}
+def test_a_nodes_tunnel_settings_are_in_its_own_key_and_roll_its_group_only(tree_a, rendered,
+                                                                            tmp_path):
+    objects = rendered["neutron"]
+    assert named(objects, "ConfigMap", "neutron-nodes")["data"] == {
+        "net-003": "tunnel_ip=10.20.8.3\nexternal_interface=eno2\n"}
+    agent = pinned(objects)[("ovs-agent", "net-001")]
+    box = pod_spec(agent)["containers"][0]
+    env = {e["name"]: e for e in box["env"]}
     assert env["TUNNEL_IP"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.hostIP"}}
-    assert "OVS_EXTERNAL_INTERFACE" not in env
+    assert env["NODE_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+    assert env["OVS_BRIDGES"]["value"] == "br-ex"
+    assert {"name": "nodes", "mountPath": "/var/lib/osh/nodes", "readOnly": True} in box["volumeMounts"]
+
+    values = values_a("neutron")
+    for entry in values["global"]["hardware"]["network_agents"]:
+        if entry["hostname"] == "net-003":
+            entry["tunnel_ip"] = "10.20.8.33"
+    before, after = templates(objects), templates(render(tree_a, "neutron", values, tmp_path))
+    assert {n for n, tpl in after.items() if before[n] != tpl} == {
+        f"DaemonSet/neutron-ovs-agent-group-{group_of('net-003')}"}
+
+
+def run_ovs_agent_script(tmp_path, node: str, settings: dict[str, str]) -> tuple[str, str]:
+    """files/ovs-agent.sh with stub ovs-vsctl and agent: (ovs-vsctl calls, the agent's local_ip file)."""
+    script = (ROOT / "charts" / "neutron" / "files" / "ovs-agent.sh").read_text()
+    nodes = tmp_path / "nodes"
+    nodes.mkdir(parents=True)
+    for name, text in settings.items():
+        (nodes / name).write_text(text)
+    (tmp_path / "ovs-agent.sh").write_text(script.replace("/var/lib/osh/nodes", str(nodes)))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ovs-vsctl").write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/vsctl\n')
+    (bin_dir / "neutron-openvswitch-agent").write_text('#!/bin/sh\nfor a; do last=$a; done\ncat "$last"\n')
+    for stub in bin_dir.iterdir():
+        stub.chmod(0o755)
+    result = subprocess.run(
+        ["sh", str(tmp_path / "ovs-agent.sh")], capture_output=True, text=True, check=True,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "OVS_BRIDGES": "br-ex br-tenant",
+             "TUNNEL_IP": "192.0.2.7", "NODE_NAME": node})
+    calls = (tmp_path / "vsctl").read_text()
+    return "\n".join(c for c in calls.splitlines() if "show" not in c), result.stdout
+
+
+def test_the_ovs_agent_start_takes_its_nodes_own_settings(tmp_path):
+    settings = {"net-003": "tunnel_ip=10.20.8.3\nexternal_interface=eno2\n"}
+    calls, local_ip = run_ovs_agent_script(tmp_path / "a", "net-003", settings)
+    assert local_ip == "[ovs]\nlocal_ip = 10.20.8.3\n"
+    assert "--may-exist add-port br-ex eno2" in calls
+    calls, local_ip = run_ovs_agent_script(tmp_path / "b", "net-001", settings)
+    assert local_ip == "[ovs]\nlocal_ip = 192.0.2.7\n"  # the node's address
+    assert "add-port" not in calls and "--may-exist add-br br-tenant" in calls
 
 
 def test_l3_and_dhcp_agents_share_the_host_network_namespaces(rendered):
@@ -141,6 +261,16 @@ def test_l3_and_dhcp_agents_share_the_host_network_namespaces(rendered):
         assert spec["containers"][0]["securityContext"]["privileged"] is True
 
 
+def test_every_agent_takes_its_host_from_its_node(rendered):
+    """nova-compute's host and its OVS agent's host must agree for port binding."""
+    for ds in group_daemonsets(rendered["neutron"], "ovs-agent").values():
+        for box in pod_spec(ds)["containers"]:
+            env = {e["name"]: e for e in box["env"]}
+            assert env["OS_DEFAULT__HOST"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+
+
+# --- ironic --------------------------------------------------------------------
+
 def test_each_conductor_host_gets_a_conductor_and_pxe_servers_sharing_its_boot_dir(rendered):
     objects = rendered["ironic"]
     by_host = pinned(objects)
@@ -148,25 +278,29 @@ def test_each_conductor_host_gets_a_conductor_and_pxe_servers_sharing_its_boot_d
         conductor, pxe = by_host[("conductor", host)], by_host[("pxe", host)]
         for ds in (conductor, pxe):
             assert ds["kind"] == "DaemonSet" and pod_spec(ds)["hostNetwork"] is True
+            assert ds["metadata"]["name"].endswith(f"-group-{group_of(host)}")
             paths = {v["hostPath"]["path"] for v in pod_spec(ds)["volumes"] if "hostPath" in v}
             assert "/var/lib/ironic" in paths
         ports = {(p["containerPort"], p.get("protocol", "TCP"))
                  for c in pod_spec(pxe)["containers"] for p in c["ports"]}
         assert ports == {(69, "UDP"), (8089, "TCP")}
         assert kolla_command(objects, pxe, "tftp").startswith("/usr/sbin/in.tftpd ")
-        host_conf = kolla_files(objects, conductor)["ironic-conductor-host.conf"]
+        # Each conductor pod loads the file of the node it runs on.
+        host_conf = kolla_etc(objects, conductor, node=host)["/etc/ironic/ironic-conductor-host.conf"]
         assert f"host = {host}\n" in host_conf + "\n"
-    first = kolla_files(objects, by_host[("conductor", "bm-001")])["ironic-conductor-host.conf"]
-    assert "my_ip = 10.20.10.11" in first
-    assert "my_ip" not in kolla_files(objects, by_host[("conductor", "bm-002")])["ironic-conductor-host.conf"]
+    first = kolla_etc(objects, by_host[("conductor", "bm-001")], node="bm-001")
+    assert "my_ip = 10.20.10.11" in first["/etc/ironic/ironic-conductor-host.conf"]
+    second = kolla_etc(objects, by_host[("conductor", "bm-002")], node="bm-002")
+    assert "my_ip" not in second["/etc/ironic/ironic-conductor-host.conf"]
 
+
+# --- all -----------------------------------------------------------------------
 
 def test_only_hardware_workloads_are_pinned(rendered):
     for objects in rendered.values():
         for obj in workloads(objects):
-            host = obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION)
             per_node = obj["kind"] == "DaemonSet" or obj["metadata"]["name"].startswith("nova-compute-")
-            assert bool(host) == per_node, obj["metadata"]["name"]
+            assert bool(annotated_hosts(obj)) == per_node, obj["metadata"]["name"]
 
 
 def test_empty_hardware_lists_render_no_hardware_workloads(tree_a, tmp_path):
@@ -186,12 +320,19 @@ BAD = [
     ("nova", "hypervisors", [{"hostname": "kvm-001"}, {"hostname": "kvm-002"}, {"hostname": "kvm-001"}],
      "global.hardware.hypervisors[2] (hostname kvm-001): duplicate hostname, already "
      "global.hardware.hypervisors[0]"),
+    ("nova", "hypervisors", ["kvm-001 kvm-002", "kvm-003 kvm-002"],
+     "global.hardware.hypervisors[1] (hostname kvm-002): duplicate hostname, already "
+     "global.hardware.hypervisors[0]"),
     ("nova", "hypervisors", [{"hostname": "kvm-001", "kind": "xen"}],
      'global.hardware.hypervisors[0] (hostname kvm-001): kind "xen" is not one of kvm, vmware, ironic'),
     ("nova", "hypervisors", [{"hostname": "vc-1", "kind": "vmware", "vmware": {"host_ip": "10.0.0.1"}}],
      "global.hardware.hypervisors[0] (hostname vc-1): vmware.host_username is required for kind vmware"),
     ("nova", "hypervisors", [{"hostname": "KVM_001"}],
      "global.hardware.hypervisors[0] (hostname KVM_001): hostname is not a Kubernetes node name"),
+    ("nova", "hypervisors", ["kvm-001 KVM_002 kvm-003"],
+     "global.hardware.hypervisors[0] (hostname KVM_002): hostname is not a Kubernetes node name"),
+    ("nova", "hypervisors", ["  "],
+     "global.hardware.hypervisors[0]: hostname is required"),
     ("neutron", "network_agents", [{"hostname": "net-001"}, {"hostname": ""}],
      "global.hardware.network_agents[1]: hostname is required"),
     ("neutron", "network_agents", [{"hostname": "net-001"}, {"hostname": "net-001"}],
@@ -202,6 +343,8 @@ BAD = [
      "global.hardware.hypervisors[1]"),
     ("neutron", "network_agents", [{"hostname": "net-001", "tunnel_ip": "net-001.example"}],
      'global.hardware.network_agents[0] (hostname net-001): tunnel_ip "net-001.example" is not an IP address'),
+    ("neutron", "network_agents", [{"hostname": "net-001", "external_interface": "eno2\ntunnel_ip=1.2.3.4"}],
+     "global.hardware.network_agents[0] (hostname net-001): external_interface "),
     ("ironic", "ironic_conductors", [{"zone": "a"}],
      "global.hardware.ironic_conductors[0]: hostname is required"),
     ("ironic", "ironic_conductors", [{"hostname": "bm-001"}, {"hostname": "bm-001"}],
@@ -225,3 +368,12 @@ def test_a_node_cannot_be_both_a_network_node_and_a_hypervisor(tree_a, tmp_path)
     assert result.returncode != 0
     assert ("global.hardware.network_agents[1] (hostname kvm-003): duplicate hostname, already "
             "global.hardware.hypervisors[2]") in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("count", [0, 1001, "many"])
+def test_a_bad_node_group_count_fails_naming_it(tree_a, tmp_path, count):
+    values = values_a("nova")
+    values["global"]["node_groups"] = count
+    result = template(tree_a, "nova", values, tmp_path, check=False)
+    assert result.returncode != 0 and result.stdout == ""
+    assert f"global.node_groups: {count}" in result.stderr.replace('"', ""), result.stderr

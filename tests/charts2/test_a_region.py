@@ -1,16 +1,18 @@
 """europe-example-region, with every chart, through osh-postrender and the
 region's overlay dir, with Helm 3 and Helm 4: nova compute and libvirt get
-the hypervisor toleration and their node, the neutron agents the network
-toleration (the hypervisors' OVS agents the hypervisor one), the ironic
-hosts their node, and the example nova and neutron patches are applied by
-an init container into copies mounted by the right containers. The output passes kubernetes-validate strict."""
+the hypervisor toleration and their group's hosts, the neutron agents the
+network toleration (the hypervisors' OVS agents the hypervisor one), the
+ironic hosts their group's hosts, and the example nova and neutron patches
+are applied by an init container into copies mounted by the right
+containers. The output passes kubernetes-validate strict."""
 from __future__ import annotations
 
 import kubernetes_validate
 import pytest
 
 from tests.charts.conftest import REGION, documents
-from tests.charts2.conftest_a import CHARTS_A, HOSTNAME_ANNOTATION, pod_spec, values_a, workloads
+from tests.charts2.conftest_a import (CHARTS_A, HOSTNAME_ANNOTATION, hosts_of, pod_spec, values_a,
+                                      workloads)
 from tests.conftest import ROOT
 
 CHECKSUM = "hotfix.openstack-helm.org/patches-checksum"
@@ -29,12 +31,14 @@ def ours(objects: list[dict]) -> list[dict]:
 
 
 def hosted(objects: list[dict], service: str, component: str) -> dict[str, dict]:
-    """{hostname annotation: workload} of one service component."""
+    """{host: workload} of one service component, for every host of its hostname annotation."""
     out = {}
     for obj in workloads(objects):
         labels = obj["metadata"]["labels"]
         if labels["app.kubernetes.io/name"] == service and labels["app.kubernetes.io/component"] == component:
-            out[obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION)] = obj
+            hosts = obj["metadata"].get("annotations", {}).get(HOSTNAME_ANNOTATION)
+            for host in hosts.split(",") if hosts else [None]:
+                out[host] = obj
     return out
 
 
@@ -47,7 +51,23 @@ def tolerated(obj: dict) -> set[str]:
 
 
 def pinned_to(obj: dict) -> dict:
-    return pod_spec(obj).get("nodeSelector", {})
+    """The pod's nodeSelector, with the hosts of a node group's affinity as one key."""
+    spec = pod_spec(obj)
+    selector = dict(spec.get("nodeSelector", {}))
+    terms = (spec.get("affinity", {}).get("nodeAffinity", {})
+             .get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", []))
+    for term in terms:
+        for expression in term.get("matchExpressions", []):
+            if expression["key"] == "kubernetes.io/hostname":
+                assert expression["operator"] == "In" and "kubernetes.io/hostname" not in selector
+                selector["kubernetes.io/hostname in"] = ",".join(expression["values"])
+    if "kubernetes.io/hostname" in selector:
+        selector["kubernetes.io/hostname in"] = selector.pop("kubernetes.io/hostname")
+    return selector
+
+
+def annotated(obj: dict) -> str:
+    return obj["metadata"]["annotations"][HOSTNAME_ANNOTATION]
 
 
 SITE_PACKAGES = "/var/lib/kolla/venv/lib/python3/site-packages/"
@@ -71,24 +91,25 @@ def test_placed_objects_pass_kubernetes_validate_strict(placed, version):
 
 
 def test_nova_compute_and_libvirt_get_the_hypervisor_toleration_and_their_node(placed):
-    hypervisors = [h["hostname"] for h in values_a("nova", extra_hardware=False)["global"]["hardware"]["hypervisors"]]
+    hypervisors = hosts_of(values_a("nova", extra_hardware=False)["global"]["hardware"]["hypervisors"])
     for component in ("compute", "libvirt"):
         found = hosted(placed, "nova", component)
         kvm = [h for h in hypervisors if h != "bm-proxy-001"]
         assert set(found) == set(hypervisors if component == "compute" else kvm)
         for host, obj in found.items():
             assert tolerated(obj) == {"hypervisor"}, obj["metadata"]["name"]
-            assert pinned_to(obj) == {"species": "hypervisor", "kubernetes.io/hostname": host}
+            assert pinned_to(obj) == {"species": "hypervisor", "kubernetes.io/hostname in": annotated(obj)}
+            assert host in annotated(obj).split(",")
 
 
 def test_neutron_agents_get_the_network_toleration_on_network_nodes(placed):
-    nodes = [n["hostname"] for n in values_a("neutron", extra_hardware=False)["global"]["hardware"]["network_agents"]]
+    nodes = hosts_of(values_a("neutron", extra_hardware=False)["global"]["hardware"]["network_agents"])
     for component in NETWORK_AGENTS:
         found = hosted(placed, "neutron", component)
         for host in nodes:
             obj = found[host]
             assert tolerated(obj) == {"network"}, obj["metadata"]["name"]
-            assert pinned_to(obj) == {"species": "network", "kubernetes.io/hostname": host}
+            assert pinned_to(obj) == {"species": "network", "kubernetes.io/hostname in": annotated(obj)}
 
 
 def test_the_hypervisors_ovs_agents_get_the_hypervisor_toleration(placed):
@@ -97,14 +118,14 @@ def test_the_hypervisors_ovs_agents_get_the_hypervisor_toleration(placed):
         for host in ("kvm-001", "kvm-002", "kvm-003"):
             obj = found[host]
             assert tolerated(obj) == {"hypervisor"}, obj["metadata"]["name"]
-            assert pinned_to(obj) == {"species": "hypervisor", "kubernetes.io/hostname": host}
+            assert pinned_to(obj) == {"species": "hypervisor", "kubernetes.io/hostname in": annotated(obj)}
 
 
 def test_ironic_hosts_are_pinned_by_hostname_off_dedicated_nodes(placed):
     for component in ("conductor", "pxe"):
         obj = hosted(placed, "ironic", component)["bm-001"]
         assert tolerated(obj) == set()
-        assert pinned_to(obj) == {"kubernetes.io/hostname": "bm-001"}
+        assert pinned_to(obj) == {"kubernetes.io/hostname in": "bm-001"}
 
 
 def test_control_plane_stays_off_dedicated_nodes(placed):

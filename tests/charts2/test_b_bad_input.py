@@ -22,28 +22,35 @@ CASES = {
         r"global[./]hardware[./]volumes[./]1\b.*hostname|hostname.*volumes\[1\]"),
     "duplicate-volume-node": (
         (VOL, [{"hostname": "vol-001"}, {"hostname": "vol-002"}, {"hostname": "vol-001"}]),
-        r'global\.hardware\.volumes\[2\]: hostname "vol-001" is already the node of '
+        r"global\.hardware\.volumes\[2\] \(hostname vol-001\): duplicate hostname, already "
+        r"global\.hardware\.volumes\[0\]"),
+    "duplicate-volume-node-in-a-string": (
+        (VOL, ["vol-001 vol-002", {"hostname": "vol-002"}]),
+        r"global\.hardware\.volumes\[1\] \(hostname vol-002\): duplicate hostname, already "
         r"global\.hardware\.volumes\[0\]"),
     "unknown-volume-backend": (
         (VOL, [{"hostname": "vol-001", "backend": "ceph"}]),
-        r'global\.hardware\.volumes\[0\] \(vol-001\): backend "ceph" is not one of lvm, nfs'),
+        r'global\.hardware\.volumes\[0\] \(hostname vol-001\): backend "ceph" is not one of lvm, nfs'),
     "nfs-volume-without-exports": (
         (VOL, [{"hostname": "vol-001", "backend": "nfs"}]),
-        r"global\.hardware\.volumes\[0\] \(vol-001\): backend nfs needs nfs_shares"),
+        r"global\.hardware\.volumes\[0\] \(hostname vol-001\): backend nfs needs nfs_shares"),
     "share-without-hostname": (
         (SHARES, [{"export_ip": "10.0.0.1"}]),
         r"global[./]hardware[./]shares[./]0\b.*hostname|hostname.*shares\[0\]"),
     "duplicate-share-node": (
         (SHARES, [{"hostname": "s-1", "export_ip": "10.0.0.1"},
                   {"hostname": "s-1", "export_ip": "10.0.0.2"}]),
-        r'global\.hardware\.shares\[1\]: hostname "s-1" is already the node of '
+        r"global\.hardware\.shares\[1\] \(hostname s-1\): duplicate hostname, already "
         r"global\.hardware\.shares\[0\]"),
     "unknown-share-backend": (
         (SHARES, [{"hostname": "s-1", "backend": "zfs", "export_ip": "10.0.0.1"}]),
-        r'global\.hardware\.shares\[0\] \(s-1\): backend "zfs" is not one of lvm'),
+        r'global\.hardware\.shares\[0\] \(hostname s-1\): backend "zfs" is not one of lvm'),
     "share-without-export-address": (
         (SHARES, [{"hostname": "s-1"}]),
-        r"global\.hardware\.shares\[0\] \(s-1\): backend lvm needs export_ip"),
+        r"global\.hardware\.shares\[0\] \(hostname s-1\): backend lvm needs export_ip"),
+    "share-node-listed-by-name-alone": (
+        (SHARES, ["s-1"]),
+        r"global\.hardware\.shares\[0\] \(hostname s-1\): backend lvm needs export_ip"),
     "bind9-servers-without-mdns-address": (
         ("openstack.designate.pool.mdns_address", ""),
         r"designate\.pool\.mdns_address is required when designate\.pool\.bind9_servers"),
@@ -84,8 +91,8 @@ def test_the_chart_on_its_own_names_an_entry_without_hostname(tree):
         "--set", "global.rabbitmq.users.cinder.password=x",
         "--set-json", 'global.hardware.volumes=[{"hostname":"v-1"},{"zone":"a"}]', check=False)
     assert result.returncode != 0 and result.stdout == ""
-    assert ('global.hardware.volumes[1]: hostname is required, the node that runs this '
-            'volume service (entry: {"zone":"a"})') in result.stderr
+    assert ("global.hardware.volumes[1]: hostname is required (the Kubernetes node name of "
+            "this volume node)") in result.stderr
 
 
 @pytest.mark.parametrize("chart, key", [

@@ -16,12 +16,14 @@ from tests.charts2.conftest_b import (REGION, ReleaseUnavailable, by_name,
                                       oslo_options, secret_data, strict_ini)
 
 # Which rendered Secret keys are oslo config files, per service.
+# service: [(Secret, the keys that are oslo config files)]; the storage nodes'
+# own files are in a Secret of their own, one <hostname>.conf each.
 CONFIG_FILES = {
-    "glance": ("glance-etc", r"glance-api\.conf"),
-    "cinder": ("cinder-etc", r"cinder(-volume-.+)?\.conf"),
-    "manila": ("manila-etc", r"manila(-share-.+)?\.conf"),
-    "barbican": ("barbican-etc", r"barbican\.conf"),
-    "designate": ("designate-etc", r"designate\.conf"),
+    "glance": [("glance-etc", r"glance-api\.conf")],
+    "cinder": [("cinder-etc", r"cinder\.conf"), ("cinder-volume-nodes", r".+\.conf")],
+    "manila": [("manila-etc", r"manila\.conf"), ("manila-share-nodes", r".+\.conf")],
+    "barbican": [("barbican-etc", r"barbican\.conf")],
+    "designate": [("designate-etc", r"designate\.conf")],
 }
 NOT_OSLO = {"cinder-wsgi.conf"}  # Apache
 
@@ -122,15 +124,17 @@ def secrets(helm4, tmp_path_factory) -> list[dict]:
 
 
 def config_files(secrets: list[dict], service: str) -> dict[str, str]:
-    name, pattern = CONFIG_FILES[service]
-    data = secret_data(by_name(secrets, "Secret", name))
-    return {k: v for k, v in data.items() if re.fullmatch(pattern, k) and k not in NOT_OSLO}
+    out = {}
+    for name, pattern in CONFIG_FILES[service]:
+        data = secret_data(by_name(secrets, "Secret", name))
+        out.update({k: v for k, v in data.items() if re.fullmatch(pattern, k) and k not in NOT_OSLO})
+    return out
 
 
 def test_the_extra_nfs_node_renders_its_own_config_file(secrets):
     files = config_files(secrets, "cinder")
-    assert set(files) == {"cinder.conf", "cinder-volume-vol-001.conf", "cinder-volume-vol-002.conf"}
-    assert set(config_files(secrets, "manila")) == {"manila.conf", "manila-share-share-001.conf"}
+    assert set(files) == {"cinder.conf", "vol-001.conf", "vol-002.conf"}
+    assert set(config_files(secrets, "manila")) == {"manila.conf", "share-001.conf"}
 
 
 @pytest.mark.parametrize("service", sorted(CONFIG_FILES))

@@ -1,8 +1,8 @@
 """The region through osh-postrender (Helm 3 and Helm 4, --region=
 europe-example-region): the glance, cinder, manila, barbican, designate and
-horizon objects stay valid; each storage node's service is pinned to its node
-and the rest of them keep off dedicated nodes, as `osh-postrender place`
-confirms against an inventory of the region's nodes."""
+horizon objects stay valid; the storage nodes' services are pinned to their
+group's nodes and the rest of them keep off dedicated nodes, as
+`osh-postrender place` confirms against an inventory of the region's nodes."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,13 @@ import pytest
 import yaml
 
 from tests.charts.conftest import built_chart_tree, documents, region_values
+from tests.charts2.conftest_a import hosts_of
 from tests.charts2.conftest_b import REGION, SERVICES, by_name, of_service, pod_spec
 from tests.conftest import postrender
 
 DEDICATED = {"hypervisor", "network", "swift-storage"}
+HOSTNAME = "placement.openstack-helm.org/hostname"
+REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 
@@ -45,9 +48,9 @@ def node(name: str, species: str | None = None, zone: str = "europe-example-a") 
 def inventory() -> list[dict]:
     """The region's nodes: its hardware lists, plus three control-plane nodes."""
     hardware = region_values()["global"]["hardware"]
-    nodes = [node(e["hostname"], "hypervisor", e["zone"]) for e in hardware["hypervisors"]]
-    nodes += [node(e["hostname"], "network", e["zone"]) for e in hardware["network_agents"]]
-    nodes += [node(e["hostname"], None, e["zone"]) for e in hardware["volumes"] + hardware["shares"]]
+    nodes = [node(h, "hypervisor") for h in hosts_of(hardware["hypervisors"])]
+    nodes += [node(h, "network") for h in hosts_of(hardware["network_agents"])]
+    nodes += [node(h) for h in hosts_of(hardware["volumes"] + hardware["shares"])]
     nodes += [node(f"ctl-00{i}", "master", f"europe-example-{z}")
               for i, z in enumerate("abc", start=1)]
     return nodes
@@ -60,15 +63,26 @@ def test_post_rendered_objects_pass_kubernetes_validate_strict(ours, version):
         kubernetes_validate.validate(obj, version, strict=True)
 
 
-def test_storage_services_are_pinned_to_their_node_and_off_dedicated_ones(ours):
+def storage_daemonsets(objects: list[dict]) -> dict[str, dict]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == "DaemonSet"}
+
+
+def test_storage_services_are_pinned_to_their_groups_nodes_and_off_dedicated_ones(ours):
     hardware = region_values()["global"]["hardware"]
-    for name, hostname in [(f"cinder-volume-{e['hostname']}", e["hostname"])
-                           for e in hardware["volumes"]] + \
-                          [(f"manila-share-{e['hostname']}", e["hostname"])
-                           for e in hardware["shares"]]:
-        spec = pod_spec(by_name(ours, "Deployment", name))
-        assert spec["nodeSelector"] == {"kubernetes.io/hostname": hostname}
+    daemonsets = storage_daemonsets(ours)
+    pinned = set()
+    for daemonset in daemonsets.values():
+        hosts = daemonset["metadata"]["annotations"][HOSTNAME].split(",")
+        spec = pod_spec(daemonset)
+        if len(hosts) == 1:
+            assert spec["nodeSelector"] == {"kubernetes.io/hostname": hosts[0]}
+        else:
+            terms = spec["affinity"]["nodeAffinity"][REQUIRED]["nodeSelectorTerms"]
+            assert all({"key": "kubernetes.io/hostname", "operator": "In", "values": hosts}
+                       in t["matchExpressions"] for t in terms)
         assert "tolerations" not in spec
+        pinned.update(hosts)
+    assert pinned == set(hosts_of(hardware["volumes"] + hardware["shares"]))
 
 
 def test_control_plane_keeps_off_dedicated_nodes_and_tolerates_none(ours):
@@ -104,8 +118,9 @@ def test_place_finds_every_workload_a_node_and_the_storage_services_only_theirs(
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     report = {w["name"]: w for w in json.loads(result.stdout)["workloads"]}
     assert len(report) == 27
-    assert report["cinder-volume-vol-001"]["nodes"] == ["vol-001"]
-    assert report["manila-share-share-001"]["nodes"] == ["share-001"]
+    for name, daemonset in storage_daemonsets(documents(rendered)).items():
+        if name.startswith(("cinder-volume-", "manila-share-")):
+            assert report[name]["nodes"] == daemonset["metadata"]["annotations"][HOSTNAME].split(",")
     controllers = {"ctl-001", "ctl-002", "ctl-003", "vol-001", "share-001"}
     for name, entry in report.items():
         assert entry["problems"] == [], name

@@ -2,7 +2,8 @@
 with Helm 3 and Helm 4: APIs with Services and TLS Ingresses on their ports,
 each service's workers, Kolla images from the globals started through their
 own entrypoint, config in Secrets with checksum rollout, db-sync and Keystone
-registration Jobs, and one pinned workload per storage node."""
+registration Jobs, and the storage nodes' services in node groups, each pod
+with its own node's files."""
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,7 @@ import kubernetes_validate
 import pytest
 
 from tests.charts2.conftest_b import (DOMAIN, REGION, SERVICES, by_name, job,
-                                      kolla_command, kolla_files, of_service, pod_spec,
+                                      kolla_command, kolla_etc, kolla_files, of_service, pod_spec,
                                       secret_data)
 from tests.charts.conftest import built_chart_tree, region_values
 
@@ -31,12 +32,8 @@ COMMANDS = {
     "glance-api": "glance-api",
     "cinder-api": "/usr/sbin/apache2 -DFOREGROUND",
     "cinder-scheduler": "cinder-scheduler",
-    "cinder-volume-vol-001": "cinder-volume --config-file /etc/cinder/cinder.conf "
-                             "--config-file /etc/cinder/cinder-volume.conf",
     "manila-api": "manila-api",
     "manila-scheduler": "manila-scheduler",
-    "manila-share-share-001": "manila-share --config-file /etc/manila/manila.conf "
-                              "--config-file /etc/manila/manila-share.conf",
     "barbican-api": "uwsgi --master --emperor /etc/barbican/vassals",
     "barbican-worker": "barbican-worker",
     "barbican-keystone-listener": "barbican-keystone-listener",
@@ -59,6 +56,7 @@ ENGINES = {"glance": "postgresql", "cinder": "postgresql", "manila": "postgresql
 CONF = {"glance": "glance-api.conf", "cinder": "cinder.conf", "manila": "manila.conf",
         "barbican": "barbican.conf", "designate": "designate.conf"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
+HOSTNAME = "placement.openstack-helm.org/hostname"
 MIRROR = ("--set", "global.image.registry=mirror.example:5000",
           "--set", "global.image.namespace=kolla-eu", "--set", "global.image.tag=2025.1-rocky-9")
 
@@ -124,15 +122,20 @@ def test_each_workload_runs_its_service_command(objects):
 
 
 def test_kolla_config_files_are_all_in_the_mounted_secret(objects):
-    """Every file config.json copies is in the config dir the pod mounts."""
+    """Every file config.json copies is mounted, on every node the pod runs on."""
+    checked = 0
     for obj in workloads(objects):
         if obj["metadata"]["labels"]["app.kubernetes.io/name"] not in SERVICES:
             continue
-        files = kolla_files(objects, obj)
-        config = json.loads(files["config.json"])
-        for entry in config["config_files"]:
-            name = entry["source"].rsplit("/", 1)[1]
-            assert name in files or entry.get("optional"), (obj["metadata"]["name"], name)
+        hosts = obj["metadata"].get("annotations", {}).get(HOSTNAME)
+        for node in hosts.split(",") if hosts else [None]:
+            config = json.loads(kolla_files(objects, obj)["config.json"])
+            copied = set(kolla_etc(objects, obj, node=node))
+            needed = {e["dest"] for e in config["config_files"] if not e.get("optional")}
+            assert needed <= copied <= {e["dest"] for e in config["config_files"]}, \
+                obj["metadata"]["name"]
+            checked += 1
+    assert checked > 20
 
 
 def test_every_kolla_container_starts_through_its_images_entrypoint_with_a_global_image(ours):
@@ -146,7 +149,7 @@ def test_every_kolla_container_starts_through_its_images_entrypoint_with_a_globa
             # Kolla's ENTRYPOINT (dumb-init) and CMD (kolla_start) run.
             assert "command" not in container and "args" not in container, obj["metadata"]["name"]
             assert env_of(container)["KOLLA_CONFIG_STRATEGY"]["value"] == "COPY_ALWAYS"
-    # 16 Deployments, 5 db-sync, 5 ks-register and the pool-update Job.
+    # 14 Deployments, 2 storage DaemonSets, 5 db-sync, 5 ks-register and the pool-update Job.
     assert seen == 27
 
 
@@ -258,27 +261,69 @@ def test_glance_keeps_images_on_a_pvc_mounted_where_the_file_store_writes(object
             assert line.split(" = ")[1].startswith(mount["mountPath"] + "/")
 
 
-def test_each_storage_node_gets_one_pinned_volume_or_share_service(objects):
+def storage_daemonsets(objects: list[dict]) -> dict[str, dict]:
+    """{host: the cinder-volume or manila-share DaemonSet pinned to it}."""
+    out = {}
+    for obj in objects:
+        if obj["kind"] == "DaemonSet" and obj["metadata"]["labels"]["app.kubernetes.io/name"] in SERVICES:
+            for host in obj["metadata"]["annotations"][HOSTNAME].split(","):
+                assert host not in out, host
+                out[host] = obj
+    return out
+
+
+def test_each_storage_node_runs_its_service_with_its_own_host_and_backend(objects):
     hardware = region_values()["global"]["hardware"]
-    for entry, prefix, conf_name in [(e, "cinder-volume", "cinder-volume.conf")
-                                     for e in hardware["volumes"]] + \
-                                    [(e, "manila-share", "manila-share.conf")
-                                     for e in hardware["shares"]]:
-        node = entry["hostname"]
-        deployment = by_name(objects, "Deployment", f"{prefix}-{node}")
-        assert deployment["metadata"]["annotations"]["placement.openstack-helm.org/hostname"] == node
-        assert deployment["spec"]["replicas"] == 1
-        assert deployment["spec"]["selector"]["matchLabels"]["openstack-helm.org/node"] == node
-        spec = pod_spec(deployment)
+    daemonsets = storage_daemonsets(objects)
+    nodes = [(e["hostname"], "cinder-volume", "/etc/cinder/cinder-volume.conf")
+             for e in hardware["volumes"]] + \
+            [(e["hostname"], "manila-share", "/etc/manila/manila-share.conf")
+             for e in hardware["shares"]]
+    assert set(daemonsets) == {node for node, _, _ in nodes}
+    for node, service, own in nodes:
+        daemonset = daemonsets[node]
+        group = daemonset["spec"]["selector"]["matchLabels"]["openstack-helm.org/node-group"]
+        backend = "lvm-" if service == "cinder-volume" else ""
+        assert daemonset["metadata"]["name"] == f"{service}-{backend}group-{group}"
+        spec = pod_spec(daemonset)
         assert spec["containers"][0]["securityContext"] == {"privileged": True}
         assert spec["hostNetwork"] is True
-        conf = kolla_files(objects, deployment)[conf_name]
-        assert f"host = {node}" in conf.splitlines()
-    share = kolla_files(objects, by_name(objects, "Deployment", "manila-share-share-001"))
-    assert "lvm_share_export_ips = 10.20.9.21" in share["manila-share.conf"].splitlines()
-    volumes = [o for o in objects if o["kind"] == "Deployment"
-               and o["metadata"]["name"].startswith(("cinder-volume-", "manila-share-"))]
-    assert len(volumes) == len(hardware["volumes"]) + len(hardware["shares"])
+        etc = kolla_etc(objects, daemonset, node=node)
+        assert f"host = {node}" in etc[own].splitlines()
+        assert kolla_command(objects, daemonset) == (
+            f"{service} --config-file /etc/{service.split('-')[0]}/{service.split('-')[0]}.conf "
+            f"--config-file {own}")
+    share = kolla_etc(objects, daemonsets["share-001"], node="share-001")
+    assert "lvm_share_export_ips = 10.20.9.21" in share["/etc/manila/manila-share.conf"].splitlines()
+    assert not [o for o in objects if o["kind"] == "Deployment"
+                and o["metadata"]["name"].startswith(("cinder-volume", "manila-share"))]
+
+
+def test_an_nfs_volume_node_runs_in_the_pod_network_with_its_exports(tree):
+    objects = tree.render(REGION, "--set-json", 'global.hardware.volumes=["vol-001",'
+                          '{"hostname":"vol-002","backend":"nfs","nfs_shares":["nas-1:/export/cinder"]}]')
+    daemonsets = storage_daemonsets(objects)
+    nfs = daemonsets["vol-002"]
+    assert nfs["metadata"]["name"].startswith("cinder-volume-nfs-group-")
+    assert "hostNetwork" not in pod_spec(nfs)
+    etc = kolla_etc(objects, nfs, node="vol-002")
+    assert etc["/etc/cinder/nfs_shares"].strip() == "nas-1:/export/cinder"
+    assert "volume_driver = cinder.volume.drivers.nfs.NfsDriver" in etc["/etc/cinder/cinder-volume.conf"]
+    # A host listed by name alone takes volume_defaults.
+    lvm = kolla_etc(objects, daemonsets["vol-001"], node="vol-001")["/etc/cinder/cinder-volume.conf"]
+    assert "volume_group = cinder-volumes" in lvm.splitlines() and "host = vol-001" in lvm
+
+
+def test_adding_a_storage_node_rolls_no_other_pod(tree, objects):
+    """Per-node files live apart from the common config: no checksum but the new group's moves."""
+    grown = tree.render(REGION, "--set-json",
+                        'global.hardware.volumes=[{"hostname":"vol-001","zone":"europe-example-a"},"vol-777"]')
+    before = {(o["kind"], o["metadata"]["name"]): o["spec"]["template"] for o in workloads(objects)
+              if o["kind"] != "Job"}
+    after = {(o["kind"], o["metadata"]["name"]): o["spec"]["template"] for o in workloads(grown)
+             if o["kind"] != "Job"}
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert changed == {("DaemonSet", storage_daemonsets(grown)["vol-777"]["metadata"]["name"])}
 
 
 def test_designate_mdns_serves_dns_on_5354_over_tcp_and_udp(objects):

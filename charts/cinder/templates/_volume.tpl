@@ -1,37 +1,30 @@
 {{/*
-The volume services: one per entry of global.hardware.volumes, merged over
+The volume services: one per host of global.hardware.volumes (a hostname
+string, whose hosts take volume_defaults, or a mapping with hostname that
+overrides any of them; osh-lib.hardware-entries), merged over
 volume_defaults and checked here, so that a bad entry fails the render with
-a message that names it. Gives a JSON list; read it with fromJsonArray.
+a message that names it. Gives them as osh-lib.hardware-entries does (a
+JSON object in list order); read it with fromJson.
 */}}
 {{- define "cinder.volume-services" -}}
-{{- $seen := dict -}}
-{{- $out := list -}}
-{{- range $i, $entry := dig "hardware" "volumes" list .Values.global -}}
-{{- $where := printf "global.hardware.volumes[%d]" $i -}}
-{{- if not (kindIs "map" $entry) -}}
-{{- fail (printf "%s: an entry is a map such as {hostname: vol-001}, not %s" $where (toJson $entry)) -}}
-{{- end -}}
-{{- $node := $entry.hostname | default "" | toString -}}
-{{- if not $node -}}
-{{- fail (printf "%s: hostname is required, the node that runs this volume service (entry: %s)" $where (toJson $entry)) -}}
-{{- end -}}
-{{- if hasKey $seen $node -}}
-{{- fail (printf "%s: hostname %q is already the node of %s; one volume service per node" $where $node (get $seen $node)) -}}
-{{- end -}}
-{{- $_ := set $seen $node $where -}}
-{{- $svc := mergeOverwrite (deepCopy $.Values.volume_defaults) (deepCopy $entry) -}}
+{{- $list := include "osh-lib.hardware-entries" (dict "ctx" . "key" "volumes" "what" "volume node") | fromJson -}}
+{{- $out := dict -}}
+{{- range $at, $hostname := $list.hosts -}}
+{{- $entry := get $list.entries $at | default (dict "hostname" $hostname "where" (printf "%s (hostname %s)" (get $list.at $at) $hostname)) -}}
+{{- $where := $entry.where -}}
+{{- $svc := merge (omit $entry "where") $.Values.volume_defaults -}}
 {{- if not (has $svc.backend (list "lvm" "nfs")) -}}
-{{- fail (printf "%s (%s): backend %q is not one of lvm, nfs" $where $node (toString $svc.backend)) -}}
+{{- fail (printf "%s: backend %q is not one of lvm, nfs" $where (toString $svc.backend)) -}}
 {{- end -}}
 {{- if and (eq $svc.backend "lvm") (not $svc.volume_group) -}}
-{{- fail (printf "%s (%s): backend lvm needs volume_group" $where $node) -}}
+{{- fail (printf "%s: backend lvm needs volume_group" $where) -}}
 {{- end -}}
 {{- if and (eq $svc.backend "nfs") (not $svc.nfs_shares) -}}
-{{- fail (printf "%s (%s): backend nfs needs nfs_shares (host:/path exports)" $where $node) -}}
+{{- fail (printf "%s: backend nfs needs nfs_shares (host:/path exports)" $where) -}}
 {{- end -}}
 {{- $_ := set $svc "backend_name" ($svc.backend_name | default $svc.backend) -}}
 {{- $_ := set $svc "where" $where -}}
-{{- $out = append $out $svc -}}
+{{- $_ := set $out $at $svc -}}
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
@@ -59,16 +52,48 @@ nfs_mount_point_base = /var/lib/cinder/mnt
 {{- end }}
 {{- end -}}
 
-{{/* config.json of a volume service: cinder.conf, then its own file. */}}
+{{/*
+config.json of the volume services of one backend (.backend): cinder.conf,
+then the node's own file (and NFS exports), which each pod mounts from the
+Secret cinder-volume-nodes under /var/lib/kolla/node.
+*/}}
 {{- define "cinder.volume-kolla-config" -}}
 {{- $files := list
       (dict "source" "/var/lib/kolla/config_files/cinder.conf" "dest" "/etc/cinder/cinder.conf" "owner" "cinder" "perm" "0600")
-      (dict "source" "/var/lib/kolla/config_files/cinder-volume.conf" "dest" "/etc/cinder/cinder-volume.conf" "owner" "cinder" "perm" "0600") -}}
+      (dict "source" "/var/lib/kolla/node/cinder-volume.conf" "dest" "/etc/cinder/cinder-volume.conf" "owner" "cinder" "perm" "0600") -}}
 {{- if eq .backend "nfs" -}}
-{{- $files = append $files (dict "source" "/var/lib/kolla/config_files/nfs_shares" "dest" "/etc/cinder/nfs_shares" "owner" "cinder" "perm" "0600") -}}
+{{- $files = append $files (dict "source" "/var/lib/kolla/node/nfs_shares" "dest" "/etc/cinder/nfs_shares" "owner" "cinder" "perm" "0600") -}}
 {{- end -}}
 {{- toPrettyJson (dict
       "command" "cinder-volume --config-file /etc/cinder/cinder.conf --config-file /etc/cinder/cinder-volume.conf"
       "config_files" $files
       "permissions" (list (dict "path" "/var/lib/cinder" "owner" "cinder:cinder" "recurse" true))) -}}
+{{- end -}}
+
+{{/*
+The volume nodes in node groups (osh-lib.node-groups), per backend, whose
+pods differ: JSON {"lvm": {group id: hostnames}, "nfs": {...}}.
+*/}}
+{{- define "cinder.volume-groups" -}}
+{{- $hosts := dict "lvm" dict "nfs" dict -}}
+{{- range $at, $svc := include "cinder.volume-services" . | fromJson -}}
+{{- $_ := set (get $hosts $svc.backend) $at $svc.hostname -}}
+{{- end -}}
+{{- $out := dict -}}
+{{- range $backend, $list := $hosts -}}
+{{- $_ := set $out $backend (include "osh-lib.node-groups" (dict "ctx" $ "hosts" $list) | fromJson) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* A volume node's own files in the Secret cinder-volume-nodes: <hostname>.conf and, for nfs, <hostname>.nfs_shares. */}}
+{{- define "cinder.volume-node-files" -}}
+{{ .hostname }}.conf: |
+  {{- include "cinder.volume-conf" . | nindent 2 }}
+{{- if eq .backend "nfs" }}
+{{ .hostname }}.nfs_shares: |
+  {{- range .nfs_shares }}
+  {{ . }}
+  {{- end }}
+{{- end }}
 {{- end -}}

@@ -1,64 +1,36 @@
 {{/*
 The region's conductor hosts (global.hardware.ironic_conductors), checked:
-every entry names its node in hostname (a Kubernetes node name), no
-hostname twice, an optional provisioning_ip. A mistake fails the render
-naming the entry. Gives a JSON list; read it with fromJsonArray.
+each entry is a hostname string or a mapping with hostname
+(osh-lib.hardware-entries) and an optional provisioning_ip. A mistake fails
+the render naming the entry. Gives JSON {position: {hostname, ...}} of every
+host (a plain host has its hostname alone), in list order; read it with
+fromJson.
 */}}
 {{- define "ironic.conductors" -}}
-{{- $seen := dict -}}
-{{- $out := list -}}
-{{- $list := dig "hardware" "ironic_conductors" list (.Values.global | default dict) -}}
-{{- if not (kindIs "slice" $list) -}}
-{{- fail (printf "global.hardware.ironic_conductors: must be a list of {hostname, ...}, not %s" (kindOf $list)) -}}
-{{- end -}}
-{{- range $i, $entry := $list -}}
-{{- $where := printf "global.hardware.ironic_conductors[%d]" $i -}}
-{{- if not (kindIs "map" $entry) -}}
-{{- fail (printf "%s: must be a mapping with hostname, not %v" $where $entry) -}}
-{{- end -}}
-{{- $hostname := $entry.hostname | default "" | toString -}}
-{{- if not $hostname -}}
-{{- fail (printf "%s: hostname is required (the Kubernetes node name of this conductor host)" $where) -}}
-{{- end -}}
-{{- $where = printf "%s (hostname %s)" $where $hostname -}}
-{{- if or (gt (len $hostname) 200) (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $hostname)) -}}
-{{- fail (printf "%s: hostname is not a Kubernetes node name (a lowercase DNS name of at most 200 characters)" $where) -}}
-{{- end -}}
-{{- if hasKey $seen $hostname -}}
-{{- fail (printf "%s: duplicate hostname, already global.hardware.ironic_conductors[%v]" $where (get $seen $hostname)) -}}
-{{- end -}}
-{{- $_ := set $seen $hostname $i -}}
+{{- $list := include "osh-lib.hardware-entries" (dict "ctx" . "key" "ironic_conductors" "what" "conductor host") | fromJson -}}
+{{- $out := dict -}}
+{{- range $at, $hostname := $list.hosts -}}
+{{- $entry := get $list.entries $at | default (dict "hostname" $hostname) -}}
 {{- with $entry.provisioning_ip -}}
 {{- if not (regexMatch "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$" (toString .)) -}}
-{{- fail (printf "%s: provisioning_ip %q is not an IP address" $where (toString .)) -}}
+{{- fail (printf "%s: provisioning_ip %q is not an IP address" $entry.where (toString .)) -}}
 {{- end -}}
 {{- end -}}
-{{- $out = append $out (merge (dict "hostname" $hostname) $entry) -}}
+{{- $_ := set $out $at $entry -}}
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
 
 {{/*
-The value of the label openstack-helm.org/hostname, which tells one host's
-workloads apart in their selectors: the hostname when it fits a label value
-(63 characters), else its first 54 characters and a hash of the whole name.
+The conductor hosts in node groups (osh-lib.node-groups): JSON group id ->
+hostnames. Each group is one conductor and one PXE DaemonSet.
 */}}
-{{- define "ironic.node-label" -}}
-{{- if le (len .) 63 -}}
-{{- . -}}
-{{- else -}}
-{{- printf "%s-%s" (trunc 54 . | trimSuffix "." | trimSuffix "-") (sha256sum . | trunc 8) -}}
+{{- define "ironic.conductor-groups" -}}
+{{- $hosts := dict -}}
+{{- range $at, $conductor := include "ironic.conductors" . | fromJson -}}
+{{- $_ := set $hosts $at $conductor.hostname -}}
 {{- end -}}
-{{- end -}}
-
-{{- define "ironic.host-selector-labels" -}}
-{{ include "osh-lib.selector-labels" (dict "ctx" .ctx "component" .component) }}
-openstack-helm.org/hostname: {{ include "ironic.node-label" .conductor.hostname | quote }}
-{{- end -}}
-
-{{- define "ironic.host-labels" -}}
-{{ include "osh-lib.labels" (dict "ctx" .ctx "component" .component) }}
-openstack-helm.org/hostname: {{ include "ironic.node-label" .conductor.hostname | quote }}
+{{- include "osh-lib.node-groups" (dict "ctx" . "hosts" $hosts) -}}
 {{- end -}}
 
 {{/* One conductor host's own ironic.conf part: files/ironic-conductor-host.conf with .Conductor. */}}

@@ -2,9 +2,23 @@
 # Start of the Open vSwitch agent: the bridges of bridge_mappings must exist
 # before the agent starts (it stops otherwise), and [ovs] local_ip is this
 # node's own tunnel address, known only on the node.
-# Inputs (env): OVS_BRIDGES (space-separated), OVS_EXTERNAL_INTERFACE
-# (optional, added to the first bridge), TUNNEL_IP.
+# Inputs (env): OVS_BRIDGES (space-separated), TUNNEL_IP (the node's
+# address), NODE_NAME; and the node's own settings, when the region gives it
+# any, in /var/lib/osh/nodes/$NODE_NAME (the ConfigMap neutron-nodes), one
+# key=value per line: tunnel_ip (replaces TUNNEL_IP) and external_interface
+# (a NIC added to the first bridge).
 set -eu
+
+OVS_EXTERNAL_INTERFACE=
+settings=/var/lib/osh/nodes/${NODE_NAME:-}
+if [ -n "${NODE_NAME:-}" ] && [ -f "$settings" ]; then
+    while IFS='=' read -r key value; do
+        case $key in
+            tunnel_ip) TUNNEL_IP=$value ;;
+            external_interface) OVS_EXTERNAL_INTERFACE=$value ;;
+        esac
+    done < "$settings"
+fi
 
 db=unix:/run/openvswitch/db.sock
 tries=0
@@ -19,7 +33,7 @@ for bridge in $OVS_BRIDGES; do
     ovs-vsctl --db="$db" --may-exist add-br "$bridge"
     first=${first:-$bridge}
 done
-if [ -n "${OVS_EXTERNAL_INTERFACE:-}" ] && [ -n "$first" ]; then
+if [ -n "$OVS_EXTERNAL_INTERFACE" ] && [ -n "$first" ]; then
     ovs-vsctl --db="$db" --may-exist add-port "$first" "$OVS_EXTERNAL_INTERFACE"
 fi
 

@@ -1,46 +1,44 @@
 {{/*
 The nodes that run agents, checked: global.hardware.network_agents (all
-agents) and the kvm entries of global.hardware.hypervisors (OVS agent and
-openvswitch only). Every entry names its node in hostname (a Kubernetes node
-name), no hostname twice in a list or in both lists (a node has one
-species), and an optional tunnel_ip. A mistake fails the render naming the
-entry. Gives JSON {"network": [...], "hypervisor": [...]}.
+agents) and the kvm hosts of global.hardware.hypervisors (OVS agent and
+openvswitch only). Each entry is a hostname string or a mapping with
+hostname (osh-lib.hardware-entries); no hostname twice in a list or in both
+lists (a node has one species); optional tunnel_ip and external_interface.
+A mistake fails the render naming the entry. Gives JSON {"network": list,
+"hypervisor": list}, each list as osh-lib.hardware-entries gives it ({"hosts",
+"entries"}). With "networkOnly" true only the network nodes are read and
+checked (the agents that run on them alone); every template that renders
+hypervisors reads both, so a hostname in both lists still fails the render.
+
+  include "neutron.nodes" (dict "ctx" $)
 */}}
 {{- define "neutron.nodes" -}}
-{{- $global := .Values.global | default dict -}}
 {{- $seen := dict -}}
-{{- $out := dict "network" list "hypervisor" list -}}
-{{- range $species, $list := dict "network" (dig "hardware" "network_agents" list $global) "hypervisor" (dig "hardware" "hypervisors" list $global) -}}
-{{- $path := eq $species "network" | ternary "global.hardware.network_agents" "global.hardware.hypervisors" -}}
-{{- if not (kindIs "slice" $list) -}}
-{{- fail (printf "%s: must be a list of {hostname, ...}, not %s" $path (kindOf $list)) -}}
+{{- $out := dict -}}
+{{- $lists := dict "network" "network_agents" "hypervisor" "hypervisors" -}}
+{{- if .networkOnly -}}
+{{- $lists = dict "network" "network_agents" -}}
 {{- end -}}
-{{- range $i, $entry := $list -}}
-{{- $where := printf "%s[%d]" $path $i -}}
-{{- if not (kindIs "map" $entry) -}}
-{{- fail (printf "%s: must be a mapping with hostname, not %v" $where $entry) -}}
-{{- end -}}
-{{- $hostname := $entry.hostname | default "" | toString -}}
-{{- if not $hostname -}}
-{{- fail (printf "%s: hostname is required (the Kubernetes node name)" $where) -}}
-{{- end -}}
-{{- $where = printf "%s (hostname %s)" $where $hostname -}}
-{{- if or (gt (len $hostname) 200) (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $hostname)) -}}
-{{- fail (printf "%s: hostname is not a Kubernetes node name (a lowercase DNS name of at most 200 characters)" $where) -}}
-{{- end -}}
-{{- if hasKey $seen $hostname -}}
-{{- fail (printf "%s: duplicate hostname, already %s (a node runs one set of agents)" $where (get $seen $hostname)) -}}
-{{- end -}}
-{{- $_ := set $seen $hostname (printf "%s[%d]" $path $i) -}}
+{{- range $species, $key := $lists -}}
+{{- $list := include "osh-lib.hardware-entries" (dict "ctx" $.ctx "key" $key "what" (eq $species "network" | ternary "network node" "hypervisor") "seen" $seen) | fromJson -}}
+{{- range $at, $entry := $list.entries -}}
 {{- with $entry.tunnel_ip -}}
 {{- if not (regexMatch "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$" (toString .)) -}}
-{{- fail (printf "%s: tunnel_ip %q is not an IP address" $where (toString .)) -}}
+{{- fail (printf "%s: tunnel_ip %q is not an IP address" $entry.where (toString .)) -}}
 {{- end -}}
 {{- end -}}
-{{- if or (eq $species "network") (eq ($entry.kind | default "kvm") "kvm") -}}
-{{- $_ := set $out $species (append (get $out $species) (merge (dict "hostname" $hostname "species" $species) $entry)) -}}
+{{- with $entry.external_interface -}}
+{{- if not (regexMatch "^[A-Za-z0-9_.:@-]{1,15}$" (toString .)) -}}
+{{- fail (printf "%s: external_interface %q is not a network interface name (1 to 15 letters, digits or _.:@-)" $entry.where (toString .)) -}}
 {{- end -}}
 {{- end -}}
+{{- if and (eq $species "hypervisor") (ne ($entry.kind | default "kvm") "kvm") -}}
+{{- /* vmware and ironic computes plug no VIFs into a local Open vSwitch. */ -}}
+{{- $_ := unset $list.hosts $at -}}
+{{- $_ := unset $list.entries $at -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $out $species $list -}}
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
@@ -55,93 +53,110 @@ entry. Gives JSON {"network": [...], "hypervisor": [...]}.
 {{- end -}}
 
 {{/*
-The value of the label openstack-helm.org/hostname, which tells one node's
-workloads apart in their selectors: the hostname when it fits a label value
-(63 characters), else its first 54 characters and a hash of the whole name.
+The agents' nodes in node groups (osh-lib.node-groups), per species: JSON
+{"network": {group id: hostnames}, "hypervisor": {...}}. Each group is one
+DaemonSet per agent of its species. Takes what neutron.nodes gives, read.
+
+  include "neutron.node-groups" (dict "ctx" $ "nodes" $nodes)
 */}}
-{{- define "neutron.node-label" -}}
-{{- if le (len .) 63 -}}
-{{- . -}}
-{{- else -}}
-{{- printf "%s-%s" (trunc 54 . | trimSuffix "." | trimSuffix "-") (sha256sum . | trunc 8) -}}
+{{- define "neutron.node-groups" -}}
+{{- $out := dict -}}
+{{- range $species, $list := .nodes -}}
+{{- $_ := set $out $species (include "osh-lib.node-groups" (dict "ctx" $.ctx "hosts" $list.hosts) | fromJson) -}}
 {{- end -}}
+{{- toJson $out -}}
 {{- end -}}
 
 {{/*
-A node's workload name: neutron-<component>-<hostname> on network nodes,
-neutron-<component>-hypervisor-<hostname> on hypervisors (the base
+The nodes' own settings for the OVS agent's start script (files/ovs-agent.sh),
+one key=value per line: tunnel_ip and external_interface of the entries that
+have them. JSON hostname -> text; nodes without settings are left out. Takes
+what neutron.nodes gives, read.
+
+  include "neutron.node-settings" $nodes
+*/}}
+{{- define "neutron.node-settings" -}}
+{{- $out := dict -}}
+{{- range $species, $list := . -}}
+{{- range $node := $list.entries -}}
+{{- $lines := list -}}
+{{- range $key := list "tunnel_ip" "external_interface" -}}
+{{- with get $node $key -}}
+{{- $lines = append $lines (printf "%s=%s" $key (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- if $lines -}}
+{{- $_ := set $out $node.hostname (printf "%s\n" (join "\n" $lines)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+A node's DaemonSet name: neutron-<component>-group-<id> on network nodes,
+neutron-<component>-hypervisor-group-<id> on hypervisors (the base
 placement policy tells the two apart by that name).
 */}}
 {{- define "neutron.agent-name" -}}
-{{- if eq .node.species "hypervisor" -}}
-{{- printf "neutron-%s-hypervisor-%s" .component .node.hostname -}}
+{{- if eq .species "hypervisor" -}}
+{{- printf "neutron-%s-hypervisor" .component -}}
 {{- else -}}
-{{- printf "neutron-%s-%s" .component .node.hostname -}}
+{{- printf "neutron-%s" .component -}}
 {{- end -}}
 {{- end -}}
 
+{{/* An agent's labels; the species is in the selector, so the two species' groups never share pods. */}}
 {{- define "neutron.agent-selector-labels" -}}
 {{ include "osh-lib.selector-labels" (dict "ctx" .ctx "component" .component) }}
-openstack-helm.org/hostname: {{ include "neutron.node-label" .node.hostname | quote }}
+openstack-helm.org/species: {{ .species }}
 {{- end -}}
 
 {{- define "neutron.agent-labels" -}}
 {{ include "osh-lib.labels" (dict "ctx" .ctx "component" .component) }}
-openstack-helm.org/hostname: {{ include "neutron.node-label" .node.hostname | quote }}
-openstack-helm.org/species: {{ .node.species }}
+openstack-helm.org/species: {{ .species }}
 {{- end -}}
 
 {{/*
-One node's agent DaemonSet. The caller gives the containers and volumes as
-YAML text; this adds what every agent has: labels, the hostname annotation
-that placement pins by, the checksum of the agents' config, the config and
-start-up volumes.
+An agent's DaemonSets, one per node group of a species. The caller gives the
+containers and volumes as YAML text; this adds what every agent has: the
+config and start-up volumes, the checksum of the agents' config, and the
+names, labels and hostname annotation of osh-lib.group-daemonsets.
 
-  include "neutron.agent-daemonset" (dict "ctx" $ "component" "l3-agent" "node" $node "hostNetwork" true "containers" $c "volumes" $v)
+  include "neutron.agent-daemonsets" (dict "ctx" $ "component" "l3-agent" "species" "network" "groups" $groups "hostNetwork" true "containers" $c "volumes" $v)
+Optional: "groupAnnotations" (group id -> more pod template annotations).
 */}}
-{{- define "neutron.agent-daemonset" -}}
+{{- define "neutron.agent-daemonsets" -}}
 {{- $ctx := .ctx -}}
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: {{ include "neutron.agent-name" . }}
-  labels:
-    {{- include "neutron.agent-labels" . | nindent 4 }}
-  annotations:
-    placement.openstack-helm.org/hostname: {{ .node.hostname | quote }}
-spec:
-  selector:
-    matchLabels:
-      {{- include "neutron.agent-selector-labels" . | nindent 6 }}
-  updateStrategy:
-    type: RollingUpdate
-    rollingUpdate:
-      maxUnavailable: 1
-  template:
-    metadata:
-      labels:
-        {{- include "neutron.agent-labels" . | nindent 8 }}
-      annotations:
-        {{- include "osh-lib.checksums" (dict "ctx" $ctx "templates" (list "secret-agent.yaml" "configmap-bin.yaml")) | nindent 8 }}
-    spec:
-      {{- if .hostNetwork }}
-      hostNetwork: true
-      dnsPolicy: ClusterFirstWithHostNet
-      {{- end }}
-      securityContext:
-        {{- include "neutron.pod-security-context" $ctx | nindent 8 }}
-      containers:
-        {{- .containers | nindent 8 }}
-      volumes:
-        - name: kolla-config
-          secret:
-            secretName: neutron-agent
-            defaultMode: 0440
-        - name: bin
-          configMap:
-            name: neutron-bin
-            defaultMode: 0555
-        {{- .volumes | nindent 8 }}
+{{- $spec := include "neutron.agent-pod-spec" . -}}
+{{- include "osh-lib.group-daemonsets" (dict
+      "name" (include "neutron.agent-name" .) "groups" .groups
+      "labels" (include "neutron.agent-labels" .)
+      "selector" (include "neutron.agent-selector-labels" .)
+      "annotations" (include "osh-lib.checksums" (dict "ctx" $ctx "templates" (list "secret-agent.yaml" "configmap-bin.yaml")))
+      "groupAnnotations" .groupAnnotations
+      "spec" $spec) -}}
+{{- end -}}
+
+{{- define "neutron.agent-pod-spec" -}}
+{{- if .hostNetwork -}}
+hostNetwork: true
+dnsPolicy: ClusterFirstWithHostNet
+{{ end -}}
+securityContext:
+  {{- include "neutron.pod-security-context" .ctx | nindent 2 }}
+containers:
+  {{- .containers | nindent 2 }}
+volumes:
+  - name: kolla-config
+    secret:
+      secretName: neutron-agent
+      defaultMode: 0440
+  - name: bin
+    configMap:
+      name: neutron-bin
+      defaultMode: 0555
+  {{- .volumes | nindent 2 }}
 {{- end -}}
 
 {{/*
@@ -155,6 +170,7 @@ config-<role>.json as config.json (a subPath: the Secret is shared).
   imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" .ctx) }}
   env:
     {{- include "osh-lib.kolla-env" .ctx | nindent 4 }}
+    {{- include "osh-lib.node-env" (dict "host" true) | nindent 4 }}
     {{- with .env }}
     {{- . | nindent 4 }}
     {{- end }}

@@ -1,50 +1,29 @@
 {{/*
-The region's hypervisors (global.hardware.hypervisors), checked: every entry
-names its node in hostname (a Kubernetes node name), no hostname twice, kind
-kvm (the default), vmware or ironic, and a vmware entry has its vCenter
-settings. A mistake fails the render naming the entry. Gives a JSON list of
-the entries with kind filled in; read it with fromJsonArray.
-
-  {{- range include "nova.hypervisors" . | fromJsonArray }}
+The region's hypervisors (global.hardware.hypervisors), checked: each entry
+is a hostname string (kvm hypervisors) or a mapping with hostname
+(osh-lib.hardware-entries), kind kvm (the default), vmware or ironic, and a
+vmware entry has its vCenter settings. A mistake fails the render naming the
+entry. Gives JSON {"hosts": {position: hostname}, "entries": {position:
+mapping, kind filled in}} as osh-lib.hardware-entries does; read it with
+fromJson.
 */}}
 {{- define "nova.hypervisors" -}}
-{{- $seen := dict -}}
-{{- $out := list -}}
-{{- $list := dig "hardware" "hypervisors" list (.Values.global | default dict) -}}
-{{- if not (kindIs "slice" $list) -}}
-{{- fail (printf "global.hardware.hypervisors: must be a list of {hostname, kind}, not %s" (kindOf $list)) -}}
-{{- end -}}
-{{- range $i, $hv := $list -}}
-{{- $where := printf "global.hardware.hypervisors[%d]" $i -}}
-{{- if not (kindIs "map" $hv) -}}
-{{- fail (printf "%s: must be a mapping with hostname and kind, not %v" $where $hv) -}}
-{{- end -}}
-{{- $hostname := $hv.hostname | default "" | toString -}}
-{{- if not $hostname -}}
-{{- fail (printf "%s: hostname is required (the Kubernetes node name of this hypervisor)" $where) -}}
-{{- end -}}
-{{- $where = printf "%s (hostname %s)" $where $hostname -}}
-{{- if or (gt (len $hostname) 200) (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $hostname)) -}}
-{{- fail (printf "%s: hostname is not a Kubernetes node name (a lowercase DNS name of at most 200 characters)" $where) -}}
-{{- end -}}
-{{- if hasKey $seen $hostname -}}
-{{- fail (printf "%s: duplicate hostname, already global.hardware.hypervisors[%v]" $where (get $seen $hostname)) -}}
-{{- end -}}
-{{- $_ := set $seen $hostname $i -}}
+{{- $list := include "osh-lib.hardware-entries" (dict "ctx" . "key" "hypervisors" "what" "hypervisor") | fromJson -}}
+{{- range $hv := $list.entries -}}
 {{- $kind := $hv.kind | default "kvm" | toString -}}
 {{- if not (has $kind (list "kvm" "vmware" "ironic")) -}}
-{{- fail (printf "%s: kind %q is not one of kvm, vmware, ironic" $where $kind) -}}
+{{- fail (printf "%s: kind %q is not one of kvm, vmware, ironic" $hv.where $kind) -}}
 {{- end -}}
 {{- if eq $kind "vmware" -}}
 {{- range $key := list "host_ip" "host_username" "host_password" "cluster_name" -}}
 {{- if not (dig "vmware" $key "" $hv) -}}
-{{- fail (printf "%s: vmware.%s is required for kind vmware" $where $key) -}}
+{{- fail (printf "%s: vmware.%s is required for kind vmware" $hv.where $key) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- $out = append $out (merge (dict "hostname" $hostname "kind" $kind "index" $i) $hv) -}}
+{{- $_ := set $hv "kind" $kind -}}
 {{- end -}}
-{{- toJson $out -}}
+{{- toJson $list -}}
 {{- end -}}
 
 {{/* The URL the dashboard gives browsers for an instance console. */}}
@@ -168,24 +147,52 @@ config-{{ . }}.json: |
 {{- end -}}
 
 {{/*
-One hypervisor's own nova.conf part: files/nova-compute-host.conf rendered
-with the chart's context plus .Hypervisor.
+The nova.conf part of one vmware or ironic hypervisor (.hypervisor), or of
+every kvm hypervisor (a hypervisor without hostname): files/nova-compute-host.conf
+rendered with the chart's context plus .Hypervisor.
 */}}
 {{- define "nova.compute-host-conf" -}}
 {{- $ctx := .ctx -}}
 {{- tpl ($ctx.Files.Get "files/nova-compute-host.conf") (dict "Values" $ctx.Values "Release" $ctx.Release "Chart" $ctx.Chart "Files" $ctx.Files "Capabilities" $ctx.Capabilities "Template" $ctx.Template "Hypervisor" .hypervisor) -}}
 {{- end -}}
 
-{{/* Pod-template annotations of one hypervisor's pods: the common config and its own. */}}
+{{/* The kvm hypervisors' own part of nova.conf, shared by all of them. */}}
+{{- define "nova.kvm-conf" -}}
+{{- include "nova.compute-host-conf" (dict "ctx" . "hypervisor" (dict "kind" "kvm")) -}}
+{{- end -}}
+
+{{/* Pod-template annotations of a vmware or ironic compute: the common config and its own. */}}
 {{- define "nova.compute-checksums" -}}
 checksum/secret-compute: {{ include "nova.compute-common-files" .ctx | sha256sum }}
 checksum/host: {{ include "nova.compute-host-conf" . | sha256sum }}
 {{- end -}}
 
+{{/* Pod-template annotations of every kvm compute: the common config and the kvm part. */}}
+{{- define "nova.kvm-checksums" -}}
+checksum/secret-compute: {{ include "nova.compute-common-files" . | sha256sum }}
+checksum/host: {{ include "nova.kvm-conf" . | sha256sum }}
+{{- end -}}
+
 {{/*
-The value of the label openstack-helm.org/hostname, which tells one hypervisor's
-workloads apart in their selectors: the node name when it fits a label value
-(63 characters), else its first 54 characters and a hash of the whole name.
+The kvm hypervisors in node groups (osh-lib.node-groups): JSON group id ->
+hostnames. Each group is one compute and one libvirt DaemonSet.
+*/}}
+{{- define "nova.kvm-groups" -}}
+{{- $list := include "nova.hypervisors" . | fromJson -}}
+{{- $hosts := $list.hosts -}}
+{{- range $at, $hv := $list.entries -}}
+{{- if ne $hv.kind "kvm" -}}
+{{- $_ := unset $hosts $at -}}
+{{- end -}}
+{{- end -}}
+{{- include "osh-lib.node-groups" (dict "ctx" . "hosts" $hosts) -}}
+{{- end -}}
+
+{{/*
+The value of the label openstack-helm.org/hostname, which tells one vmware
+or ironic compute's Deployment apart in its selector: the node name when it
+fits a label value (63 characters), else its first 54 characters and a hash
+of the whole name.
 */}}
 {{- define "nova.node-label" -}}
 {{- if le (len .) 63 -}}
@@ -195,7 +202,7 @@ workloads apart in their selectors: the node name when it fits a label value
 {{- end -}}
 {{- end -}}
 
-{{/* Labels of one hypervisor's workload of the given component. */}}
+{{/* Labels of one vmware or ironic compute Deployment. */}}
 {{- define "nova.hypervisor-selector-labels" -}}
 {{ include "osh-lib.selector-labels" (dict "ctx" .ctx "component" .component) }}
 openstack-helm.org/hostname: {{ include "nova.node-label" .hypervisor.hostname | quote }}
@@ -207,13 +214,9 @@ openstack-helm.org/hostname: {{ include "nova.node-label" .hypervisor.hostname |
 openstack-helm.org/hypervisor-kind: {{ .hypervisor.kind }}
 {{- end -}}
 
-{{/* The Kolla config dir of one hypervisor's compute or libvirt pod. */}}
+{{/* The Kolla config dir of a vmware or ironic compute: the common file and its own. */}}
 {{- define "nova.hypervisor-config-volume" -}}
-{{- if eq .role "compute" -}}
 {{- include "nova.config-volume" (dict "secret" "nova-compute" "role" "compute" "files" (list "nova-compute.conf") "renamed" (dict (printf "host-%s.conf" .hypervisor.hostname) "nova-compute-host.conf")) -}}
-{{- else -}}
-{{- include "nova.config-volume" (dict "secret" "nova-compute" "role" "libvirt" "files" (list "libvirtd.conf" "qemu.conf")) -}}
-{{- end -}}
 {{- end -}}
 
 {{/* Host dirs that a kvm hypervisor's compute and libvirt pods share. */}}
