@@ -66,6 +66,10 @@ def prepare_host() -> None:
     # which systemd sets up on most hosts and this one lacks.
     if "shared:" not in _root_mount_options():
         run(["mount", "--make-rshared", "/"])
+    # Node agents mount the host's /lib/modules (hostPath type Directory), as
+    # every distribution's host has it; this kernel has its drivers built in
+    # and no module tree, so an empty one stands in.
+    Path("/lib/modules").mkdir(exist_ok=True)
 
 
 def _root_mount_options() -> str:

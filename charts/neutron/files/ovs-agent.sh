@@ -3,7 +3,7 @@
 # before the agent starts (it stops otherwise), and [ovs] local_ip is this
 # node's own tunnel address, known only on the node.
 # Inputs (env): OVS_BRIDGES (space-separated), TUNNEL_IP (the node's
-# address), NODE_NAME; and the node's own settings, when the region gives it
+# address), NODE_NAME, OVSDB_CONNECTION and OVS_DATAPATH_TYPE; and the node's own settings, when the region gives it
 # any, in /var/lib/osh/nodes/$NODE_NAME (the ConfigMap neutron-nodes), one
 # key=value per line: tunnel_ip (replaces TUNNEL_IP) and external_interface
 # (a NIC added to the first bridge).
@@ -20,7 +20,7 @@ if [ -n "${NODE_NAME:-}" ] && [ -f "$settings" ]; then
     done < "$settings"
 fi
 
-db=unix:/run/openvswitch/db.sock
+db=$OVSDB_CONNECTION
 tries=0
 until ovs-vsctl --db="$db" --timeout=5 show >/dev/null 2>&1; do
     tries=$((tries + 1))
@@ -30,7 +30,8 @@ done
 
 first=
 for bridge in $OVS_BRIDGES; do
-    ovs-vsctl --db="$db" --may-exist add-br "$bridge"
+    ovs-vsctl --db="$db" --may-exist add-br "$bridge" \
+        -- set bridge "$bridge" datapath_type="$OVS_DATAPATH_TYPE"
     first=${first:-$bridge}
 done
 if [ -n "$OVS_EXTERNAL_INTERFACE" ] && [ -n "$first" ]; then

@@ -2,25 +2,25 @@
 The nodes that run agents, checked: global.hardware.network_agents (all
 agents) and the kvm hosts of global.hardware.hypervisors (OVS agent and
 openvswitch only). Each entry is a hostname string or a mapping with
-hostname (osh-lib.hardware-entries); no hostname twice in a list or in both
-lists (a node has one species); optional tunnel_ip and external_interface.
-A mistake fails the render naming the entry. Gives JSON {"network": list,
+hostname (osh-lib.hardware-entries); no hostname twice in one list;
+optional tunnel_ip and external_interface. A host in both lists (a
+converged node, as in a small region) runs one Open vSwitch and one OVS
+agent, the network node's: it is left out of "hypervisor". A mistake fails
+the render naming the entry. Gives JSON {"network": list,
 "hypervisor": list}, each list as osh-lib.hardware-entries gives it ({"hosts",
 "entries"}). With "networkOnly" true only the network nodes are read and
-checked (the agents that run on them alone); every template that renders
-hypervisors reads both, so a hostname in both lists still fails the render.
+checked (the agents that run on them alone).
 
   include "neutron.nodes" (dict "ctx" $)
 */}}
 {{- define "neutron.nodes" -}}
-{{- $seen := dict -}}
 {{- $out := dict -}}
 {{- $lists := dict "network" "network_agents" "hypervisor" "hypervisors" -}}
 {{- if .networkOnly -}}
 {{- $lists = dict "network" "network_agents" -}}
 {{- end -}}
 {{- range $species, $key := $lists -}}
-{{- $list := include "osh-lib.hardware-entries" (dict "ctx" $.ctx "key" $key "what" (eq $species "network" | ternary "network node" "hypervisor") "seen" $seen) | fromJson -}}
+{{- $list := include "osh-lib.hardware-entries" (dict "ctx" $.ctx "key" $key "what" (eq $species "network" | ternary "network node" "hypervisor") "seen" dict) | fromJson -}}
 {{- range $at, $entry := $list.entries -}}
 {{- with $entry.tunnel_ip -}}
 {{- if not (regexMatch "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$" (toString .)) -}}
@@ -39,6 +39,16 @@ hypervisors reads both, so a hostname in both lists still fails the render.
 {{- end -}}
 {{- end -}}
 {{- $_ := set $out $species $list -}}
+{{- end -}}
+{{- with $out.hypervisor -}}
+{{- $network := dict -}}
+{{- range $out.network.hosts -}}{{- $_ := set $network . true -}}{{- end -}}
+{{- range $at, $hostname := .hosts -}}
+{{- if hasKey $network $hostname -}}
+{{- $_ := unset $out.hypervisor.hosts $at -}}
+{{- $_ := unset $out.hypervisor.entries $at -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
@@ -204,18 +214,21 @@ config-<role>.json as config.json (a subPath: the Secret is shared).
 fsGroup: 42435
 {{- end -}}
 
-{{/* Host dirs of the L3 and DHCP agents: namespaces, state and Open vSwitch. */}}
+{{/*
+Host dirs of the L3 and DHCP agents: namespaces and state. /var/lib/neutron
+is the node's, shared with the metadata agent (its socket for the proxies
+these agents start); their config.json has Kolla chown it to neutron, since
+the kubelet creates it root-owned and fsGroup does not apply to hostPath.
+*/}}
 {{- define "neutron.netns-mounts" -}}
 - name: netns
   mountPath: /run/netns
   mountPropagation: Bidirectional
 - name: neutron-state
   mountPath: /var/lib/neutron
-- name: openvswitch-run
-  mountPath: /run/openvswitch
-- name: modules
-  mountPath: /lib/modules
-  readOnly: true
+{{- with include "neutron.modules-mount" . }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{- define "neutron.netns-volumes" -}}
@@ -227,7 +240,9 @@ fsGroup: 42435
   hostPath:
     path: /var/lib/neutron
     type: DirectoryOrCreate
-{{ include "neutron.openvswitch-volumes" . }}
+{{- with include "neutron.modules-volume" . }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{- define "neutron.openvswitch-volumes" -}}
@@ -235,10 +250,37 @@ fsGroup: 42435
   hostPath:
     path: /run/openvswitch
     type: DirectoryOrCreate
+{{- with include "neutron.modules-volume" . }}
+{{ . }}
+{{- end }}
+{{- end -}}
+
+{{- define "neutron.modules-volume" -}}
+{{- if eq .Values.conf.datapath_type "system" -}}
 - name: modules
   hostPath:
     path: /lib/modules
     type: Directory
+{{- end -}}
+{{- end -}}
+
+{{/* The node's kernel modules, for the vswitchd image's modprobe (system datapath only). */}}
+{{- define "neutron.modules-mount" -}}
+{{- if eq .Values.conf.datapath_type "system" -}}
+- name: modules
+  mountPath: /lib/modules
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{/*
+Where the agents reach the node's ovsdb-server. Not its UNIX socket: the
+server runs as root and creates it root:root 0770, and the agents run as
+neutron. The openvswitch pod also listens on the node's loopback (every OVS
+client pod uses the host network), as kolla-ansible deployments do.
+*/}}
+{{- define "neutron.ovsdb-connection" -}}
+tcp:127.0.0.1:6640
 {{- end -}}
 
 {{/* The Kolla config dir of the server and db-sync pods. */}}
