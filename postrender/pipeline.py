@@ -3,7 +3,8 @@
 Order matters and is fixed: the region overlay first (it may add the region's
 own objects and change images), then hot-fix patches (they key on the final
 images), then placement (it sees every pod the stream will hold, hot-fix and
-overlay objects included), then the --check policy.
+overlay objects included), then Job names (they follow the final pod
+templates; always on), then the --check policy.
 
 A stage is anything with a `name` and `apply(documents, diagnostics)`. Each
 stage module has `load(overlay_dir) -> Stage | None`, None meaning the overlay
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Protocol
 
-from postrender import hotfix, overlay, placement, yamlio
+from postrender import hotfix, jobnames, overlay, placement, yamlio
 from postrender.diagnostics import Diagnostics
 from postrender.document import Document
 from postrender.errors import PostRenderError
@@ -44,6 +45,7 @@ def build(overlay_dir: OverlayDir | None, *, check_policy: bool = False,
                      else module.load(overlay_dir))
             if stage is not None:
                 stages.append(stage)
+    stages.append(jobnames.load())
     if check_policy:
         from postrender import check  # imported only when asked for: start-up time counts
         placed = next((s for s in stages if s.name == "placement"), None)

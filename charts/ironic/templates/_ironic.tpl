@@ -75,3 +75,14 @@ fsGroup: 42422
     path: /var/lib/ironic
     type: DirectoryOrCreate
 {{- end -}}
+
+{{/*
+Where Kolla's ironic-pxe image puts boot files (its extend_start reads these):
+the host dir the conductor writes to, not the image's /tftpboot.
+*/}}
+{{- define "ironic.boot-paths-env" -}}
+- name: TFTPBOOT_PATH
+  value: /var/lib/ironic/tftpboot
+- name: HTTPBOOT_PATH
+  value: /var/lib/ironic/httpboot
+{{- end -}}

@@ -28,3 +28,18 @@ upgrade on the immutable field.
 {{- $inputs := append .inputs (.ctx.Chart.Version | default "") -}}
 {{- printf "%s-%s" .name (toJson $inputs | sha256sum | trunc 8) -}}
 {{- end -}}
+
+{{/*
+The annotation that has osh-postrender name the Job after its final pod
+template (postrender/jobnames.py): `<base>-<hash>`. The chart's own name
+(osh-lib.job-name) is what a render without the post-renderer gives; the
+post-renderer also sees what its own stages add to the template (placement,
+hot-fix init containers, overlay patches), which would otherwise fail an
+upgrade on the immutable field.
+
+  annotations:
+    {{ include "osh-lib.job-name-annotation" "keystone-db-sync" }}
+*/}}
+{{- define "osh-lib.job-name-annotation" -}}
+openstack-helm.org/job-name: {{ . }}
+{{- end -}}

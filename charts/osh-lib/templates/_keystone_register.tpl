@@ -45,6 +45,8 @@ apiVersion: batch/v1
 kind: Job
 metadata:
   name: {{ include "osh-lib.job-name" (dict "ctx" $ctx "name" (printf "%s-ks-register" .user) "inputs" $inputs) }}
+  annotations:
+    {{ include "osh-lib.job-name-annotation" (printf "%s-ks-register" .user) }}
   labels:
     {{- include "osh-lib.labels" (dict "ctx" $ctx "component" "ks-register") | nindent 4 }}
 spec:
