@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.kolla import dockerfile, packages
+from tests.kolla_conformance import dockerfile, packages
 
 sys.path.insert(0, str(ROOT / "tools"))
 from osh_live import versions  # noqa: E402 - one place for the 2025.1 releases
@@ -187,13 +187,16 @@ class KollaImage:
         return None
 
     def searched(self) -> str:
-        """What find() looked through, for a failure message."""
-        unknown = [p for l in self.layers for p in l.apt if packages.deb_fields(p) is None]
-        text = (f"PATH {':'.join(self.path)}; the files its Dockerfiles COPY or make; "
-                f"the console scripts of its Python releases; the file lists of its Debian packages")
-        if unknown:
-            text += f" (not in Debian, not searched: {', '.join(unknown)})"
-        return text
+        """What find() looked through, for a failure message (cached as find is)."""
+        def build():
+            unknown = [p for l in self.layers for p in l.apt if packages.deb_fields(p) is None]
+            text = (f"PATH {':'.join(self.path)}; the files its Dockerfiles COPY or make; the "
+                    "console scripts of its Python releases; the file lists of its Debian packages")
+            if unknown:
+                text += f" (not in Debian, not searched: {', '.join(unknown)})"
+            return text
+        key = f"{dockerfile.KOLLA_VERSION}-{self.name}-{packages.index_key()}"
+        return packages.cached("searched", key, build)
 
 
 # A pip requirement looked into for a command of its own name, pinned as the
