@@ -150,6 +150,7 @@ class KollaImage:
             add(package, "of the minimal base image: priority required")
         return out
 
+    @functools.cache
     def find(self, command: str) -> Where | None:
         """Where `command` (a name looked up on PATH, or an absolute path)
         comes from, or None. Cached on disk by Kolla's version, the image and
@@ -186,6 +187,7 @@ class KollaImage:
             start, size = start + size, size * 2
         return None
 
+    @functools.cache
     def searched(self) -> str:
         """What find() looked through, for a failure message (cached as find is)."""
         def build():
