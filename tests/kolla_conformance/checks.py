@@ -96,11 +96,11 @@ def extend_start(c: Container, region: Region) -> list[str]:
     image = kolla_image(c.image)
     env = set(c.env)
     outcome = startup.outcome(image, env)
-    if c.is_job:
+    if c.runs_to_completion:
         if outcome.ends:
             return []   # the image's own bootstrap branch is the Job's work
         args = outcome.args + outcome.maybe_args
-        return [f"{c.where}: a Job's one-shot command runs through kolla_start, and {c.image}'s "
+        return [f"{c.where}: a one-shot command runs through kolla_start, and {c.image}'s "
                 f"extend_start ({a.script}) sets ARGS={a.text!r}"
                 + (f" when {' and '.join(a.guards)}" if a.guards else "")
                 + ", which start.sh appends to the command: set KOLLA_SKIP_EXTEND_START"

@@ -60,8 +60,10 @@ class Container:
         return self.spec["image"].split(KOLLA_NAMESPACE, 1)[1].split(":")[0].split("@")[0]
 
     @property
-    def is_job(self) -> bool:
-        return self.obj["kind"] in ("Job", "CronJob")
+    def runs_to_completion(self) -> bool:
+        """A Job's container, or an init container: a one-shot command, not a service."""
+        init = any(spec is self.spec for spec in self.pod.get("initContainers") or [])
+        return init or self.obj["kind"] in ("Job", "CronJob")
 
     @property
     def env(self) -> dict[str, dict]:

@@ -87,7 +87,7 @@ def test_a_job_whose_image_appends_args_fails_without_skip_extend_start():
     job = kolla("db-sync", "keystone", "keystone-manage db_sync", kind="Job")
     found = problems("extend_start", job)
     assert len(found) == 1
-    assert "Job/db-sync container main: a Job's one-shot command runs through kolla_start" in found[0]
+    assert "Job/db-sync container main: a one-shot command runs through kolla_start" in found[0]
     assert "sets ARGS='-DFOREGROUND'" in found[0] and "set KOLLA_SKIP_EXTEND_START" in found[0]
     fixed = kolla("db-sync", "keystone", "keystone-manage db_sync", kind="Job",
                   env={"KOLLA_SKIP_EXTEND_START": "true"})

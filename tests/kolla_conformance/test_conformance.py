@@ -52,8 +52,10 @@ CASES = [
     "horizon/dashboard",
     "ironic-api/api",
     "ironic-conductor/conductor",
+    "ironic-conductor/state",
     "ironic-db-sync/db-sync",
     "ironic-ks-register/ks-register",
+    "ironic-pxe/bootstrap",
     "ironic-pxe/http",
     "ironic-pxe/tftp",
     "keystone-api/api",
@@ -106,32 +108,11 @@ CASES = [
     "placement-ks-register/ks-register",
 ]
 
-# Defects of the charts these checks find, each in issue 13's words, until
-# the charts are fixed (strict: a fixed chart fails here until its line goes).
-OVSDB_START = ("issue 13 blocker 2: config.json runs start-ovsdb-server, which the 2025.1 "
-               "openvswitch-db-server image does not have (only ovsdpdk-db installs it): "
-               "charts/neutron/files/config-ovsdb.json")
-OVS_SOCKET = ("issue 13 blocker 3: the agent runs as its service user and opens "
-              "unix:/run/openvswitch/db.sock, which ovsdb-server (root) creates root:root 0770")
-NEUTRON_STATE = ("issue 13 blocker 5: state_path and lock_path are on the hostPath "
-                 "/var/lib/neutron, owned by root, and the agent's config.json has no "
-                 "permissions entry to give it to neutron")
-XFAIL = {
-    ("command", "neutron-openvswitch/ovsdb"): OVSDB_START,
-    ("command", "neutron-openvswitch-hypervisor/ovsdb"): OVSDB_START,
-    ("user", "neutron-dhcp-agent/dhcp-agent"): f"{NEUTRON_STATE}; {OVS_SOCKET}",
-    ("user", "neutron-l3-agent/l3-agent"): f"{NEUTRON_STATE}; {OVS_SOCKET}",
-    ("user", "neutron-metadata-agent/metadata-agent"): NEUTRON_STATE,
-    ("user", "neutron-ovs-agent/ovs-agent"): OVS_SOCKET,
-    ("user", "neutron-ovs-agent-hypervisor/ovs-agent"): OVS_SOCKET,
-    ("user", "nova-compute/compute"): (
-        "issue 13 blockers 3 and 4: nova-compute runs as nova and opens the libvirt socket, "
-        "which libvirtd creates root:root 0770 (charts/nova/files/libvirtd.conf), and, "
-        "through os-vif, unix:/run/openvswitch/db.sock (root:root 0770)"),
-    ("user", "ironic-conductor/conductor"): (
-        "issue 13 blocker 6: lock_path is on the hostPath /var/lib/ironic, owned by root, "
-        "and charts/ironic/files/config-conductor.json has no permissions entry to give it "
-        "to ironic"),
+# Defects of the charts these checks find, until the charts are fixed
+# (strict: a fixed chart fails here until its line goes). Issue 13's
+# blockers 2, 3, 5 and 6 were listed here and are fixed.
+XFAIL: dict[tuple[str, str], str] = {
+    # (check, case): the chart defect that makes the case fail, until it is fixed.
 }
 
 
