@@ -9,6 +9,7 @@ commands such as `image create --file`; `--fetch REMOTE` copies a file back.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -28,6 +29,10 @@ def add_arguments(parser, name: str) -> None:
                         help="copy a local file into the toolbox as /tmp/<name> first")
     parser.add_argument("--fetch", action="append", default=[],
                         help="after the command, copy /tmp/<name> from the toolbox to ./<name>")
+    # Everything from the client's first word on is the client's, its own
+    # --file included (image save --file), never this command's.
+    parser.add_argument("client_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                        help="the openstack client's arguments")
 
 
 def toolbox_pod(namespace: str, region: str, image: str) -> dict:
@@ -100,7 +105,8 @@ def main(args) -> int:
     for local in args.file:
         cluster.kubectl("-n", args.namespace, "cp", str(local), f"{TOOLBOX}:/tmp/{local.name}",
                         "-c", "client")
-    result = subprocess.run(base + ["exec", TOOLBOX, "-c", "client", "--", "openstack", *args.rest])
+    result = subprocess.run(base + ["exec", TOOLBOX, "-c", "client", "--", "openstack",
+                                    *args.client_args, *args.rest])
     for remote in args.fetch:
         name = Path(remote).name
         cluster.kubectl("-n", args.namespace, "cp", f"{TOOLBOX}:/tmp/{name}", name, "-c", "client")
