@@ -117,16 +117,21 @@ def test_networks_subnets_and_routers_and_every_agent_alive(region):
         live("openstack", "network", "delete", name)
 
 
-def test_compute_services_up_and_the_node_a_qemu_hypervisor(region):
+def test_compute_services_up_and_the_node_a_qemu_hypervisor(region, kube):
     def up():
         services = openstack_json("compute", "service", "list")
         binaries = {s["Binary"] for s in services if s["State"] == "up"}
         return {"nova-scheduler", "nova-conductor", "nova-compute"} <= binaries and binaries
     eventually(up, "nova-scheduler, nova-conductor and nova-compute up")
 
+    # libvirt names the hypervisor after the host's own hostname, which need
+    # not be the node's name: the node is known by its address.
+    [address] = [a["address"] for a in kube.json("get", "node", "osh-live")["status"]["addresses"]
+                 if a["type"] == "InternalIP"]
+
     def hypervisor():
-        found = openstack_json("hypervisor", "list", "--long")
-        return [h for h in found if h["Hypervisor Hostname"].startswith("osh-live")]
+        found = openstack_json("hypervisor", "list")
+        return [h for h in found if h["Host IP"] == address and h["State"] == "up"]
     [node] = eventually(hypervisor, "the node in the hypervisor list")
     assert node["Hypervisor Type"] == "QEMU", node
 
