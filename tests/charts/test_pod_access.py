@@ -64,7 +64,3 @@ def test_jobs_get_new_names_when_the_pod_access_globals_change(default_pods, mir
     after = {name for name in mirrored_pods if name.startswith("Job/")}
     assert len(before) == len(after) and not before & after
 
-
-def test_a_pull_secret_that_is_no_secret_name_fails_the_render(chart_tree):
-    result = chart_tree.template(REGION, "--set", "global.image.pullSecrets={Mirror_Pull}", check=False)
-    assert result.returncode != 0 and "pullSecrets" in result.stderr
