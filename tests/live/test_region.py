@@ -189,7 +189,10 @@ def test_share_type_secret_zone_and_baremetal_drivers(region):
     finally:
         live("openstack", "zone", "delete", zone)
 
-    drivers = {d["Supported driver(s)"] for d in openstack_json("baremetal", "driver", "list")}
+    # Ironic's 2025.1 policies want a system-scoped token for drivers.
+    drivers = {d["Supported driver(s)"] for d in openstack_json(
+        "--os-system-scope", "all", "--os-project-name", "", "--os-project-domain-name", "",
+        "baremetal", "driver", "list")}
     assert drivers, "no baremetal driver"
 
 

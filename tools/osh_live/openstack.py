@@ -98,6 +98,24 @@ def ensure_toolbox(namespace: str, region: str) -> None:
     cluster.kubectl("-n", namespace, "wait", "--for=condition=Ready", f"pod/{TOOLBOX}", "--timeout=300s")
 
 
+OWN_OPTIONS = ("--namespace", "--region", "--file", "--fetch")
+
+
+def client_argv(argv: list[str]) -> list[str]:
+    """The client's arguments, in their order: all of `argv` (what follows
+    `openstack`) but this command's own options before the first other word."""
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word in OWN_OPTIONS:
+            at += 2
+        elif word.split("=", 1)[0] in OWN_OPTIONS:
+            at += 1
+        else:
+            break
+    return argv[at:]
+
+
 def main(args) -> int:
     ensure_toolbox(args.namespace, args.region)
     base = [str(cluster.kubectl_binary()), "--kubeconfig", str(cluster.admin_kubeconfig()),
@@ -106,7 +124,7 @@ def main(args) -> int:
         cluster.kubectl("-n", args.namespace, "cp", str(local), f"{TOOLBOX}:/tmp/{local.name}",
                         "-c", "client")
     result = subprocess.run(base + ["exec", TOOLBOX, "-c", "client", "--", "openstack",
-                                    *args.client_args, *args.rest])
+                                    *client_argv(args.argv[1:])])
     for remote in args.fetch:
         name = Path(remote).name
         cluster.kubectl("-n", args.namespace, "cp", f"{TOOLBOX}:/tmp/{name}", name, "-c", "client")
