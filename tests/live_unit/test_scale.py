@@ -170,3 +170,15 @@ def test_the_differential_wants_the_chosen_node_in_place_and_pending_pods_withou
         "taint species=hypervisor:NoSchedule",
         "d: Pending (0/3 nodes are available), but place lists 1 node(s) for Job/waits",
         "e: its Job/unknown is not in place's report"]
+
+
+def test_expected_pods_counts_replicas_jobs_and_one_pod_on_each_pinned_host():
+    objects = [
+        {"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": 3}},
+        {"kind": "StatefulSet", "metadata": {"name": "b"}, "spec": {}},
+        {"kind": "Job", "metadata": {"name": "c"}, "spec": {"completions": 2}},
+        {"kind": "Job", "metadata": {"name": "d"}, "spec": {}},
+        daemonset("e", ["kvm-1", "kvm-2", "kvm-3"]) | {"kind": "DaemonSet"},
+        {"kind": "DaemonSet", "metadata": {"name": "f"}, "spec": {}},
+        {"kind": "Service", "metadata": {"name": "g"}, "spec": {}}]
+    assert bindings.expected_pods(objects) == (3 + 1 + 2 + 1 + 3, ["DaemonSet/f"])

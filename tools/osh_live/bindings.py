@@ -51,6 +51,27 @@ def owners(pods: list[dict], replicasets: list[dict]) -> dict[str, tuple[str, st
     return result
 
 
+def expected_pods(objects: list[dict]) -> tuple[int, list[str]]:
+    """How many pods a release's workloads make: (count, workloads whose count the manifest
+    does not tell). A DaemonSet pinned to hosts makes one on each; a Job, its completions."""
+    count, unknown = 0, []
+    for obj in objects:
+        kind, spec = obj.get("kind"), obj.get("spec") or {}
+        if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+            count += spec.get("replicas", 1)
+        elif kind == "Job":
+            count += spec.get("completions") or 1
+        elif kind == "DaemonSet":
+            hosts = (obj["metadata"].get("annotations") or {}).get(HOSTNAME_ANNOTATION)
+            if hosts:
+                count += len([h for h in hosts.split(",") if h.strip()])
+            else:
+                unknown.append(f"DaemonSet/{obj['metadata']['name']}")
+        elif kind == "Pod":
+            count += 1
+    return count, unknown
+
+
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 

@@ -46,6 +46,7 @@ class ControlPlane:
     controller_manager_port: int
     scheduler_port: int
     node: str | None = None  # the kubelet's node, whose certificates `up` issues
+    controller_manager_args: tuple[str, ...] = ()
 
     @property
     def logs(self) -> Path:
@@ -82,8 +83,11 @@ class ControlPlane:
 LIVE = ControlPlane(NODE, paths.STATE, paths.RUN, etcd_port=2379, api_port=API_PORT,
                     controller_manager_port=10257, scheduler_port=10259, node=NODE)
 # The scale test's (osh_live.scale): simulated nodes only, so no node here.
+# KWOK renews their Leases less often than a kubelet (osh_live.scale), so
+# the node lifecycle controller waits longer before it calls one lost.
 SCALE = ControlPlane("osh-live-scale", paths.SCALE_STATE, paths.SCALE_RUN, etcd_port=12379,
-                     api_port=16443, controller_manager_port=20257, scheduler_port=20259)
+                     api_port=16443, controller_manager_port=20257, scheduler_port=20259,
+                     controller_manager_args=("--node-monitor-grace-period=10m",))
 
 
 def add_arguments(parser, name: str) -> None:
@@ -274,7 +278,7 @@ def _controller_manager(binaries: Path, certs: dict[str, Path],
         # Pod addresses come from the bridge's host-local range (and from
         # KWOK's own for simulated nodes), not from per-node CIDRs.
         "--allocate-node-cidrs=false",
-        "--profiling=false"))
+        "--profiling=false", *plane.controller_manager_args))
 
 
 def _scheduler(binaries: Path, certs: dict[str, Path], plane: ControlPlane) -> daemons.Daemon:
