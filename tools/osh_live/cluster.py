@@ -416,6 +416,20 @@ def down(args) -> int:
     return 0
 
 
+def command_lines():
+    """(pid, command line) of every process but this one, kernel threads left out."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = " ".join(a.decode(errors="replace") for a in argv if a)
+        if text:
+            yield int(entry.name), text
+
+
 def _our_processes() -> list[tuple[int, str]]:
     """Processes of the cluster: its binaries, and containerd's shims for our socket.
 
@@ -423,26 +437,19 @@ def _our_processes() -> list[tuple[int, str]]:
     """
     ours = []
     roots = (str(paths.CACHE / "bin"), str(paths.STATE), str(paths.RUN))
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        text = " ".join(a.decode(errors="replace") for a in argv if a)
-        if not text or SCALE.owns(text):
+    for pid, text in command_lines():
+        if SCALE.owns(text):
             continue
         if any(text.startswith(root) for root in roots) or (
                 str(containerd.address()) in text or str(paths.RUN / "containerd") in text):
-            ours.append((int(entry.name), text))
+            ours.append((pid, text))
             continue
         try:
-            cgroups = (entry / "cgroup").read_text()
+            cgroups = Path(f"/proc/{pid}/cgroup").read_text()
         except OSError:
             continue
         if "/kubepods" in cgroups:  # a container of a pod
-            ours.append((int(entry.name), text))
+            ours.append((pid, text))
     return ours
 
 

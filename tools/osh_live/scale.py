@@ -116,18 +116,8 @@ def down() -> int:
 
 def processes() -> list[tuple[int, str]]:
     """Processes of the scale cluster: those whose command line names its directories."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        text = " ".join(a.decode(errors="replace") for a in argv if a)
-        if text.startswith(str(paths.CACHE / "bin")) and PLANE.owns(text):
-            found.append((int(entry.name), text))
-    return found
+    return [(pid, text) for pid, text in cluster.command_lines()
+            if text.startswith(str(paths.CACHE / "bin")) and PLANE.owns(text)]
 
 
 def status() -> int:
