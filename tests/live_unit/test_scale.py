@@ -71,7 +71,7 @@ def pod(name, owner_kind, owner, node_name=None, app="keystone", component="api"
     else:
         conditions.append({"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                            "message": "0/3 nodes are available"})
-    return {"metadata": {"name": name,
+    return {"metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z",
                          "labels": {"app.kubernetes.io/name": app,
                                     "app.kubernetes.io/component": component},
                          "ownerReferences": [{"kind": owner_kind, "name": owner, "controller": True}]},
@@ -182,3 +182,8 @@ def test_expected_pods_counts_replicas_jobs_and_one_pod_on_each_pinned_host():
         {"kind": "DaemonSet", "metadata": {"name": "f"}, "spec": {}},
         {"kind": "Service", "metadata": {"name": "g"}, "spec": {}}]
     assert bindings.expected_pods(objects) == (3 + 1 + 2 + 1 + 3, ["DaemonSet/f"])
+
+
+def test_scheduling_waits_run_from_creation_to_binding_of_bound_pods_only():
+    pods = [pod("a", "Job", "j", "control-1", bound=T0 + timedelta(seconds=3)), pod("b", "Job", "k")]
+    assert bindings.scheduling_waits(pods) == [3.0]

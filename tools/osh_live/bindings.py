@@ -84,6 +84,20 @@ def bound_at(pod: dict) -> datetime | None:
     return None
 
 
+def created_at(pod: dict) -> datetime:
+    return _time(pod["metadata"]["creationTimestamp"])
+
+
+def scheduling_waits(pods: list[dict]) -> list[float]:
+    """Seconds from each bound pod's creation to its binding (the API server's whole seconds)."""
+    waits = []
+    for pod in pods:
+        when = bound_at(pod)
+        if when is not None:
+            waits.append((when - created_at(pod)).total_seconds())
+    return waits
+
+
 def pending_reason(pod: dict) -> str:
     for condition in (pod.get("status") or {}).get("conditions") or ():
         if condition["type"] == "PodScheduled" and condition["status"] != "True":
