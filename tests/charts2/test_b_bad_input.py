@@ -54,6 +54,9 @@ CASES = {
     "bind9-servers-without-mdns-address": (
         ("openstack.designate.pool.mdns_address", ""),
         r"designate\.pool\.mdns_address is required when designate\.pool\.bind9_servers"),
+    "bind9-of-the-chart-without-its-address": (
+        ("openstack.designate.bind9", {"enabled": True}),
+        r"designate\.bind9\.cluster_ip is required"),
     "glance-replicas-on-a-read-write-once-store": (
         ("openstack.glance.replicas", 2),
         r"glance\.replicas: 2 API pods share the image store, which needs "

@@ -351,6 +351,47 @@ def test_designate_pool_targets_the_region_bind9_servers_with_its_rndc_key(objec
         "designate-manage pool update --file /etc/designate/pools.yaml"
 
 
+BIND9 = ("--set-json", 'openstack.designate.bind9={"enabled":true,"cluster_ip":"10.96.0.53"}',
+         "--set-json", 'openstack.designate.mdns={"service_type":"ClusterIP","cluster_ip":"10.96.0.54"}',
+         "--set-json", 'openstack.designate.pool.bind9_servers=[]',
+         "--set", "openstack.designate.pool.mdns_address=")
+
+
+def test_designate_runs_no_bind9_of_its_own_by_default(objects):
+    assert not [o for o in objects if o["metadata"]["name"] == "designate-bind9"]
+    assert "named.conf" not in by_name(objects, "Secret", "designate-etc")["stringData"]
+
+
+def test_designate_bind9_of_the_chart_serves_the_pool_at_fixed_service_addresses(tree):
+    import yaml
+    objects = tree.render(REGION, *BIND9)
+    service = by_name(objects, "Service", "designate-bind9")
+    assert service["spec"]["clusterIP"] == "10.96.0.53"
+    assert sorted((p["port"], p["protocol"]) for p in service["spec"]["ports"]) == \
+        [(53, "TCP"), (53, "UDP"), (953, "TCP")]
+    assert by_name(objects, "Service", "designate-mdns")["spec"]["clusterIP"] == "10.96.0.54"
+    pools = yaml.safe_load(kolla_files(objects, job(objects, "designate-pool-update"))["pools.yaml"])
+    [target] = pools[0]["targets"]
+    assert target["masters"] == [{"host": "10.96.0.54", "port": 5354}]
+    assert target["options"]["host"] == target["options"]["rndc_host"] == "10.96.0.53"
+    assert pools[0]["nameservers"] == [{"host": "10.96.0.53", "port": 53}]
+    # The worker's rndc and the server's controls share the region's key.
+    key = region_values()["openstack"]["designate"]["rndc_key"]
+    worker = kolla_files(objects, by_name(objects, "Deployment", "designate-worker"))
+    server = by_name(objects, "StatefulSet", "designate-bind9")
+    files = kolla_files(objects, server)
+    assert worker["rndc.key"] == files["rndc.key"] and f'secret "{key}";' in files["rndc.key"]
+    named = files["named.conf"]
+    assert 'include "/etc/bind/rndc.key";' in named and "allow-new-zones yes;" in named
+    assert 'keys { "designate"; }' in named and 'directory "/var/lib/bind";' in named
+    config = json.loads(files["config.json"])
+    assert config["command"].split()[:3] == ["/usr/sbin/named", "-u", "bind"]
+    assert {"path": "/var/lib/bind", "owner": "bind:bind", "recurse": True} in config["permissions"]
+    [claim] = server["spec"]["volumeClaimTemplates"]
+    mounts = {m["name"]: m["mountPath"] for m in pod_spec(server)["containers"][0]["volumeMounts"]}
+    assert mounts[claim["metadata"]["name"]] == "/var/lib/bind"
+
+
 def test_horizon_local_settings_is_python_with_sessions_in_memcached(objects):
     deployment = by_name(objects, "Deployment", "horizon")
     files = kolla_files(objects, deployment)

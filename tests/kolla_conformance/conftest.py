@@ -1,7 +1,10 @@
 """The rendered region for the Kolla conformance tests: europe-example-region
 through osh-postrender with Helm 4, as tools/render-region renders it, once
-per session."""
+per session; and the region with the live cluster's values
+(overlays/live/values.yaml), whose options add containers of their own."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import yaml
@@ -19,4 +22,15 @@ def load(text: str) -> list[dict]:
 def region(helm4, tmp_path_factory) -> Region:
     tree = built_chart_tree(helm4, tmp_path_factory)
     text = tree.template(REGION, *helm4.post_renderer_args(f"--region={REGION}")).stdout
+    return Region(load(text))
+
+
+LIVE_VALUES = Path(__file__).resolve().parents[2] / "overlays" / "live" / "values.yaml"
+
+
+@pytest.fixture(scope="session")
+def live_region(helm4, tmp_path_factory) -> Region:
+    tree = built_chart_tree(helm4, tmp_path_factory)
+    text = tree.template(REGION, "-f", str(LIVE_VALUES),
+                         *helm4.post_renderer_args(f"--region={REGION}")).stdout
     return Region(load(text))

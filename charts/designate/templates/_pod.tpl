@@ -93,5 +93,23 @@ spec:
               mountPath: /var/lib/kolla/config_files
               readOnly: true
       volumes:
-        {{- include "designate.config-volume" (dict "role" .component "rndc" (and (eq .component "worker") $ctx.Values.pool.bind9_servers)) | nindent 8 }}
+        {{- include "designate.config-volume" (dict "role" .component "rndc" (and (eq .component "worker") (include "designate.bind9-servers" $ctx | fromJsonArray))) | nindent 8 }}
+{{- end -}}
+
+{{/*
+The pool's BIND 9 servers, as JSON: pool.bind9_servers, then this chart's own
+server (bind9.enabled) at its fixed ClusterIP.
+*/}}
+{{- define "designate.bind9-servers" -}}
+{{- $servers := .Values.pool.bind9_servers | default list -}}
+{{- if .Values.bind9.enabled -}}
+{{- $ip := include "osh-lib.required" (dict "key" "designate.bind9.cluster_ip" "value" .Values.bind9.cluster_ip) -}}
+{{- $servers = append $servers (dict "host" $ip) -}}
+{{- end -}}
+{{- toJson $servers -}}
+{{- end -}}
+
+{{/* The address the BIND 9 servers transfer zones from: pool.mdns_address, else mdns.cluster_ip. */}}
+{{- define "designate.mdns-address" -}}
+{{- .Values.pool.mdns_address | default .Values.mdns.cluster_ip -}}
 {{- end -}}
