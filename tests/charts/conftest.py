@@ -74,6 +74,7 @@ class ChartTree:
     helm: object
     root: Path
     charts: list[Path] = field(default_factory=list)
+    _rendered: dict = field(default_factory=dict, repr=False)
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -84,6 +85,16 @@ class ChartTree:
 
     def render(self, chart: str = REGION, *args: str) -> list[dict]:
         return documents(self.template(chart, *args).stdout)
+
+    def rendered(self, chart: str = REGION, *args: str) -> str:
+        """The output of `helm template` of `chart` with `args`, run once a
+        session for all the tests that read the same render (the region takes
+        10 to 30 s here). A test of rendering itself, that it is deterministic
+        or fails, runs template() or render()."""
+        key = (chart, args)
+        if key not in self._rendered:
+            self._rendered[key] = self.template(chart, *args).stdout
+        return self._rendered[key]
 
     def region_without(self, key: str, workdir: Path) -> Path:
         """A copy of the built region chart whose values.yaml lacks `key`

@@ -16,7 +16,7 @@ POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 @pytest.fixture(scope="session")
 def region_text(chart_tree) -> str:
-    return chart_tree.template(REGION).stdout
+    return chart_tree.rendered(REGION)
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +128,8 @@ def test_images_come_from_the_global_registry(chart_tree):
 
 
 def test_region_renders_through_osh_postrender(chart_tree, region_objects):
-    result = chart_tree.template(REGION, *chart_tree.helm.post_renderer_args(f"--region={REGION}"))
-    objects = documents(result.stdout)
+    objects = documents(chart_tree.rendered(
+        REGION, *chart_tree.helm.post_renderer_args(f"--region={REGION}")))
     # The hot-fix stage renames the Jobs it mounts patches into (-hf<checksum>).
     renamed = {(o["kind"], re.sub(r"-hf[0-9a-f]{8}$", "", o["metadata"]["name"])) for o in objects}
     assert renamed >= {(o["kind"], o["metadata"]["name"]) for o in region_objects}
