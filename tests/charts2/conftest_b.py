@@ -43,21 +43,21 @@ def strict_ini(text: str, where: str) -> configparser.ConfigParser:
 
 # --- The option data of each service's own 2025.1 release -------------------
 #
-# From the venv of tests/releases.py, oslo-config-generator dumps every
-# option that the oslo.config.opts entry points of the service and of what
-# it requires register (tests/charts2/oslo_check.py's namespaces), with
-# type, choices and bounds; the dump is kept beside the venv.
+# From the venv of tests/releases.py, oslo-config-generator's machine-readable
+# data gives every option that the oslo.config.opts entry points of the
+# service and of what it requires register (tests/charts2/oslo_check.py's
+# namespaces), with type, choices and bounds; it is kept beside the venv.
 # The auth plugin options of a section with auth_type (keystone_authtoken,
 # cinder's nova and service_user) are not in that dump: keystoneauth
 # registers them when it loads the plugin. The "password" plugin's are added.
 OSLO_CHECK = Path(__file__).with_name("oslo_check.py")
 
 _DUMP = r"""
-import json, subprocess, sys, tempfile
+import json, sys
 from importlib.metadata import entry_points
 sys.path.insert(0, sys.argv[3])
-import yaml
 from keystoneauth1 import loading
+from oslo_config import cfg, generator
 from oslo_check import namespaces
 wanted = set(namespaces(sys.argv[2]))
 spaces, unloadable = [], {}
@@ -70,13 +70,14 @@ for entry in sorted(entry_points(group="oslo.config.opts"), key=lambda e: e.name
         unloadable[entry.name] = repr(exc)
     else:
         spaces.append(entry.name)
-with tempfile.NamedTemporaryFile(suffix=".yaml") as out:
-    args = [sys.prefix + "/bin/oslo-config-generator", "--format", "yaml",
-            "--output-file", out.name]
-    for name in spaces:
-        args += ["--namespace", name]
-    subprocess.run(args, check=True, capture_output=True)
-    data = yaml.safe_load(open(out.name))
+# What `oslo-config-generator --format yaml --namespace ...` writes, made
+# here rather than by the command, which would import it all again.
+conf = cfg.ConfigOpts()
+generator.register_cli_opts(conf)
+conf([arg for name in spaces for arg in ("--namespace", name)] + ["--format", "yaml"])
+conf.register_opts(generator._generator_opts)
+data = generator._generate_machine_readable_data(
+    generator._get_groups(generator._list_opts(conf.namespace)), conf)
 groups = {}
 for group, body in data["options"].items():
     groups[group] = {o["name"].replace("-", "_"): {
