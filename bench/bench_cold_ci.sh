@@ -1,10 +1,12 @@
 #!/bin/sh
-# The test suite as CI runs it, cold: a fresh clone of HEAD (in DIR, default
-# a new tmp dir beside ../shared so the third-party fixtures are found, as in
-# CI), with empty caches (uv's, pip's and npm's under DIR/cache instead of
-# ~/.cache and ~/.npm), timed in its two phases, tools/setup and pytest, with
-# the load average every 30 s: other work on the machine moves the figures,
-# so compare phases run under like load. Extra arguments go to pytest.
+# The test suite as CI runs it, cold: a fresh clone of HEAD in DIR (default:
+# a new dir beside this checkout, so that ../shared and its third-party
+# fixtures are found as in CI), with empty caches (uv's, pip's and npm's in
+# DIR.cache instead of ~/.cache and ~/.npm), timed in its two phases,
+# tools/setup and pytest, with the load average every 30 s: other work on
+# the machine moves the figures, so compare phases run under like load.
+# Both dirs are left for a look; remove them after. Extra arguments go to
+# pytest.
 #
 #   bench/bench_cold_ci.sh [-d DIR] [PYTEST ARGS...]     (default: --durations=30)
 set -eu
@@ -13,11 +15,11 @@ dir=
 if [ "${1:-}" = -d ]; then dir=$2; shift 2; fi
 [ -n "$dir" ] || dir=$(mktemp -d "$(dirname -- "$root")/cold-ci.XXXXXX")
 [ $# -gt 0 ] || set -- --durations=30
-rm -rf "$dir/clone" "$dir/cache"
-git clone --quiet "$root" "$dir/clone"
-mkdir -p "$dir/cache"
-export XDG_CACHE_HOME="$dir/cache" npm_config_cache="$dir/cache/npm" CI=true
-cd "$dir/clone"
+rm -rf "$dir" "$dir.cache"
+git clone --quiet "$root" "$dir"
+mkdir -p "$dir.cache"
+export XDG_CACHE_HOME="$dir.cache" npm_config_cache="$dir.cache/npm" CI=true
+cd "$dir"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 now() { date +%s; }
 echo "commit $(git rev-parse --short HEAD), in $dir; load $(load)"
