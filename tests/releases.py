@@ -82,8 +82,8 @@ def build() -> None:
                      [UV, "pip", "sync", "--python", venv / "bin" / "python", LOCK]):
             started = time.monotonic()
             result = subprocess.run([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT)
-            print(f"# {argv[1]}: exit {result.returncode} after {time.monotonic() - started:.0f} s",
-                  file=log, flush=True)
+            print(f"# uv {' '.join(str(a) for a in argv[1:3])}: exit {result.returncode} "
+                  f"after {time.monotonic() - started:.0f} s", file=log, flush=True)
             if result.returncode != 0:
                 return
     (venv / ".installed").write_text(LOCK.name)
