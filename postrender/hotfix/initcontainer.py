@@ -35,12 +35,31 @@ def security_context() -> dict:
             "readOnlyRootFilesystem": True, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
-def resources() -> dict:
-    """Below the smallest request of the charts' Kolla containers, so that the pod's
-    effective request (the larger of init and regular) does not change. The memory
-    limit holds the program (35 MB for nova) and the copy's page cache, which is
+INIT_CPU_MILLICORES = 50
+
+
+def resources(served: dict) -> dict:
+    """Below the request of the container it serves, so that the pod's effective
+    request (the larger of init and regular) does not change: 50m of CPU, or
+    the served container's own request when that is smaller. The memory limit
+    holds the program (35 MB for nova) and the copy's page cache, which is
     charged to the container; CPU is left unbounded, as a limit only slows the copy."""
-    return {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+    cpu = f"{INIT_CPU_MILLICORES}m"
+    requested = _millicores(((served.get("resources") or {}).get("requests") or {}).get("cpu"))
+    if requested is not None and 0 < requested < INIT_CPU_MILLICORES:
+        cpu = f"{requested}m"
+    return {"requests": {"cpu": cpu, "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+
+
+def _millicores(quantity) -> int | None:
+    """A CPU quantity ("100m", "0.5", 2) in whole millicores; None if it is no plain one."""
+    text = str(quantity).strip() if quantity is not None else ""
+    try:
+        if text.endswith("m"):
+            return int(text[:-1])
+        return int(float(text) * 1000)
+    except ValueError:
+        return None
 
 
 _OWN_VOLUME = re.compile(rf"^{NAME}(-[0-9]+)?-site-packages$")
@@ -90,7 +109,7 @@ def init_container(group: int, served: dict, config_volumes: list[tuple[str, str
         "command": [*COMMAND_HEAD, script_path(config_volumes[0][1])],
         "args": list(site_entries),
         "securityContext": {**security_context(), **security},
-        "resources": resources(),
+        "resources": resources(served),
         # A conflict's message then shows in `kubectl describe pod` too.
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "volumeMounts": [

@@ -2,7 +2,6 @@
 labelled, placement-free and deterministic; through osh-postrender too."""
 from __future__ import annotations
 
-import re
 
 import kubernetes_validate
 import pytest
@@ -78,14 +77,17 @@ def test_region_render_is_deterministic(chart_tree, region_text):
 
 def test_kolla_containers_start_through_the_images_own_entrypoint(region_objects):
     """No command or args: Kolla's ENTRYPOINT (dumb-init, which reaps orphans) runs its
-    CMD kolla_start, and nothing of a former start-up wrapper is left."""
+    CMD kolla_start, and nothing of a former start-up wrapper is left. An init
+    container may run a one-shot command of its own (ironic's state dirs):
+    it starts no process that outlives it."""
     kolla = 0
     for obj in region_objects:
         if obj["kind"] not in POD_TEMPLATE_KINDS:
             continue
         spec = pod_spec(obj)
+        one_shot = [c for c in spec.get("initContainers", []) if "command" in c]
         for container in spec["containers"] + spec.get("initContainers", []):
-            if "/openstack.kolla/" not in container["image"]:
+            if "/openstack.kolla/" not in container["image"] or container in one_shot:
                 continue
             kolla += 1
             assert "command" not in container and "args" not in container, obj["metadata"]["name"]
@@ -116,6 +118,42 @@ def test_kolla_jobs_skip_the_images_extend_start(region_objects):
     assert jobs >= 12 and services >= 20
 
 
+def test_claim_templates_carry_nothing_a_chart_version_changes(region_objects):
+    """volumeClaimTemplates are immutable: a label with the chart's version
+    would fail the first upgrade to a new version."""
+    statefulsets = [o for o in region_objects if o["kind"] == "StatefulSet"]
+    assert len(statefulsets) >= 3
+    for obj in statefulsets:
+        for claim in obj["spec"].get("volumeClaimTemplates", []):
+            labels = claim["metadata"].get("labels", {})
+            assert "helm.sh/chart" not in labels, f"StatefulSet/{obj['metadata']['name']}"
+            assert not any("0.1.0" in str(v) for v in labels.values()), labels
+
+
+def test_every_liveness_probe_waits_for_a_startup_probe(region_objects):
+    """A first start on a busy node may take minutes; liveness must not kill it."""
+    probed = 0
+    for obj in region_objects:
+        if obj["kind"] not in POD_TEMPLATE_KINDS:
+            continue
+        for container in pod_spec(obj)["containers"]:
+            if "livenessProbe" in container:
+                probed += 1
+                where = f"{obj['kind']}/{obj['metadata']['name']}: {container['name']}"
+                assert "startupProbe" in container, where
+                startup = container["startupProbe"]
+                assert startup["periodSeconds"] * startup["failureThreshold"] >= 300, where
+    assert probed >= 15
+
+
+def test_every_job_is_named_after_its_final_template_by_the_post_renderer(region_objects):
+    jobs = [o for o in region_objects if o["kind"] == "Job"]
+    assert len(jobs) >= 12
+    for obj in jobs:
+        base = obj["metadata"].get("annotations", {}).get("openstack-helm.org/job-name")
+        assert base and obj["metadata"]["name"].startswith(base), obj["metadata"]["name"]
+
+
 def test_images_come_from_the_global_registry(chart_tree):
     objects = chart_tree.render(REGION, "--set", "global.image.registry=registry.example.net",
                                 "--set", "global.upstream_image.registry=mirror.example.net")
@@ -130,9 +168,11 @@ def test_images_come_from_the_global_registry(chart_tree):
 def test_region_renders_through_osh_postrender(chart_tree, region_objects):
     objects = documents(chart_tree.rendered(
         REGION, *chart_tree.helm.post_renderer_args(f"--region={REGION}")))
-    # The hot-fix stage renames the Jobs it mounts patches into (-hf<checksum>).
-    renamed = {(o["kind"], re.sub(r"-hf[0-9a-f]{8}$", "", o["metadata"]["name"])) for o in objects}
-    assert renamed >= {(o["kind"], o["metadata"]["name"]) for o in region_objects}
+    # The post-renderer names the charts' Jobs after their final pod template.
+    def key(obj: dict) -> tuple[str, str]:
+        base = obj["metadata"].get("annotations", {}).get("openstack-helm.org/job-name")
+        return obj["kind"], base or obj["metadata"]["name"]
+    assert {key(o) for o in objects} >= {key(o) for o in region_objects}
     for obj in objects:
         for version in ("1.30.0", "1.33.0"):
             kubernetes_validate.validate(obj, version, strict=True)

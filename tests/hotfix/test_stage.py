@@ -183,6 +183,18 @@ def test_the_init_container_copies_and_patches_as_the_image_user_with_no_privile
                                                                               "containers"]
 
 
+def test_the_init_container_requests_no_more_cpu_than_the_container_it_serves(tmp_path):
+    # The pod's effective request is the larger of init and regular: a small
+    # node (the live cluster asks 10m of each) must not fill up with copies.
+    objs = region_stream()
+    api = find(objs, "Deployment", "nova-api")
+    served = next(c for c in spec_of(api)["containers"] if c["image"].endswith("/nova-api:2025.1"))
+    served["resources"] = {"requests": {"cpu": "10m", "memory": "256Mi"}}
+    rendered, _, _ = render(make_project(tmp_path), objs)
+    hotfix = named_container(find(rendered, "Deployment", "nova-api"), "hotfix")
+    assert hotfix["resources"]["requests"] == {"cpu": "10m", "memory": "64Mi"}
+
+
 def test_only_kolla_containers_of_the_component_mount_the_patched_copy_read_only(tmp_path):
     objs, _, _ = render(make_project(tmp_path), region_stream())
     api = find(objs, "Deployment", "nova-api")

@@ -23,6 +23,7 @@ JSON object in list order); read it with fromJson.
 {{- fail (printf "%s: backend nfs needs nfs_shares (host:/path exports)" $where) -}}
 {{- end -}}
 {{- $_ := set $svc "backend_name" ($svc.backend_name | default $svc.backend) -}}
+{{- $_ := set $svc "target_helper" $.Values.conf.target_helper -}}
 {{- $_ := set $svc "where" $where -}}
 {{- $_ := set $out $at $svc -}}
 {{- end -}}
@@ -43,7 +44,7 @@ volume_backend_name = {{ .backend_name }}
 {{- if eq .backend "lvm" }}
 volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
 volume_group = {{ .volume_group }}
-target_helper = lioadm
+target_helper = {{ .target_helper }}
 target_protocol = iscsi
 {{- else if eq .backend "nfs" }}
 volume_driver = cinder.volume.drivers.nfs.NfsDriver

@@ -71,10 +71,17 @@ spec:
               port: {{ (first .).name }}
             initialDelaySeconds: 10
             periodSeconds: 10
+          # Slow first starts (a cold cache, a busy node) are the startup probe's:
+          # liveness only begins once it has passed, and then restarts a hung process.
+          startupProbe:
+            tcpSocket:
+              port: {{ (first .).name }}
+            periodSeconds: 10
+            timeoutSeconds: 5
+            failureThreshold: 60
           livenessProbe:
             tcpSocket:
               port: {{ (first .).name }}
-            initialDelaySeconds: 60
             periodSeconds: 30
             failureThreshold: 5
           {{- end }}

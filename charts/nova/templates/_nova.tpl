@@ -115,11 +115,19 @@ spec:
             initialDelaySeconds: 10
             periodSeconds: 10
             timeoutSeconds: 5
+          # Slow first starts (a cold cache, a busy node) are the startup probe's:
+          # liveness only begins once it has passed, and then restarts a hung process.
+          startupProbe:
+            httpGet:
+              path: {{ .probe }}
+              port: api
+            periodSeconds: 10
+            timeoutSeconds: 10
+            failureThreshold: 60
           livenessProbe:
             httpGet:
               path: {{ .probe }}
               port: api
-            initialDelaySeconds: 60
             periodSeconds: 30
             timeoutSeconds: 10
             failureThreshold: 5

@@ -1,0 +1,170 @@
+"""The whole of europe-example-region on the live cluster, installed through
+osh-postrender with the live overlay, and used through the real openstack
+client (`tools/live openstack`). Runs after test_keystone, whose --only
+install it widens to every chart.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LIVE = str(ROOT / "tools" / "live")
+NAMESPACE = "openstack"
+
+
+def live(*args: str, timeout: float = 2400) -> subprocess.CompletedProcess:
+    return subprocess.run([LIVE, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def openstack(*args: str, timeout: float = 600) -> str:
+    result = live("openstack", *args, timeout=timeout)
+    assert result.returncode == 0, f"openstack {' '.join(args)}:\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def openstack_json(*args: str) -> object:
+    return json.loads(openstack(*args, "-f", "json"))
+
+
+def eventually(check, what: str, timeout: float = 600, interval: float = 10):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what}: not after {timeout:.0f} s (last: {last!r})")
+
+
+@pytest.fixture(scope="module")
+def region(kube):
+    started = time.monotonic()
+    install = live("install", "europe-example-region", "--timeout", "1800")
+    assert install.returncode == 0, install.stderr[-4000:]
+    return {"seconds": time.monotonic() - started}
+
+
+def test_every_workload_is_ready_every_job_complete_and_nothing_restarted_more_than_twice(region, kube):
+    pods = kube.json("-n", NAMESPACE, "get", "pods")["items"]
+    names = {p["metadata"]["labels"].get("app.kubernetes.io/name") for p in pods}
+    assert {"barbican", "cinder", "designate", "glance", "horizon", "ironic", "keystone", "manila",
+            "neutron", "nova", "placement", "postgresql", "mariadb", "rabbitmq", "memcached"} <= names
+    for pod in pods:
+        if pod["metadata"]["name"] == "osh-live-openstack":
+            continue
+        assert pod["status"]["phase"] in ("Running", "Succeeded"), pod["metadata"]["name"]
+        for status in pod["status"].get("containerStatuses", []):
+            assert status["restartCount"] <= 2, f"{pod['metadata']['name']}/{status['name']}"
+
+
+def test_token_and_a_catalog_with_every_service(region):
+    assert openstack("token", "issue", "-f", "value", "-c", "id").strip().startswith("gAAAAA")
+    types = {entry["Type"] for entry in openstack_json("catalog", "list")}
+    assert {"identity", "image", "volumev3", "network", "compute", "placement", "dns",
+            "key-manager", "sharev2", "baremetal"} <= types, types
+
+
+def test_an_uploaded_image_comes_back_byte_for_byte(region, tmp_path):
+    name = f"live-{uuid.uuid4().hex[:8]}"
+    data = os.urandom(256 * 1024)
+    upload = tmp_path / f"{name}.img"
+    upload.write_bytes(data)
+    openstack("--file", str(upload), "image", "create", name, "--disk-format", "raw",
+              "--container-format", "bare", "--file", f"/tmp/{upload.name}")
+    try:
+        saved = f"{name}.saved"
+        result = live("openstack", "--fetch", saved, "image", "save", name, "--file", f"/tmp/{saved}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        fetched = ROOT / saved
+        try:
+            assert fetched.read_bytes() == data
+        finally:
+            fetched.unlink(missing_ok=True)
+    finally:
+        live("openstack", "image", "delete", name)
+
+
+def test_networks_subnets_and_routers_and_every_agent_alive(region):
+    name = f"live-{uuid.uuid4().hex[:8]}"
+    openstack("network", "create", name)
+    openstack("subnet", "create", name, "--network", name, "--subnet-range", "192.168.77.0/24")
+    openstack("router", "create", name)
+    try:
+        openstack("router", "add", "subnet", name, name)
+        ports = openstack_json("port", "list", "--router", name)
+        assert ports, "the router has no interface"
+
+        def agents_alive():
+            agents = openstack_json("network", "agent", "list")
+            alive = {a["Agent Type"] for a in agents if a["Alive"] in (True, ":-)")}
+            return alive >= {"Open vSwitch agent", "L3 agent", "DHCP agent", "Metadata agent"} and alive
+        eventually(agents_alive, "OVS, L3, DHCP and metadata agents alive")
+    finally:
+        live("openstack", "router", "remove", "subnet", name, name)
+        live("openstack", "router", "delete", name)
+        live("openstack", "network", "delete", name)
+
+
+def test_compute_services_up_and_the_node_a_qemu_hypervisor(region):
+    def up():
+        services = openstack_json("compute", "service", "list")
+        binaries = {s["Binary"] for s in services if s["State"] == "up"}
+        return {"nova-scheduler", "nova-conductor", "nova-compute"} <= binaries and binaries
+    eventually(up, "nova-scheduler, nova-conductor and nova-compute up")
+
+    def hypervisor():
+        found = openstack_json("hypervisor", "list", "--long")
+        return [h for h in found if h["Hypervisor Hostname"].startswith("osh-live")]
+    [node] = eventually(hypervisor, "the node in the hypervisor list")
+    assert node["Hypervisor Type"] == "QEMU", node
+
+
+def test_volume_on_lvm_over_a_loop_device(region):
+    if not Path("/dev/mapper/control").exists():
+        pytest.skip("the host kernel has no device-mapper (CONFIG_BLK_DEV_DM): "
+                    "LVM cannot create a logical volume here")
+    name = f"live-{uuid.uuid4().hex[:8]}"
+    openstack("volume", "create", name, "--size", "1")
+    try:
+        eventually(lambda: openstack_json("volume", "show", name)["status"] == "available",
+                   "the volume available")
+    finally:
+        live("openstack", "volume", "delete", name)
+
+
+def test_share_type_secret_zone_and_baremetal_drivers(region):
+    name = f"live-{uuid.uuid4().hex[:8]}"
+    openstack("share", "type", "create", name, "false")
+    live("openstack", "share", "type", "delete", name)
+
+    payload = uuid.uuid4().hex
+    href = openstack_json("secret", "store", "--name", name, "--payload", payload)["Secret href"]
+    try:
+        assert openstack("secret", "get", href, "--payload", "-f", "value").strip() == payload
+    finally:
+        live("openstack", "secret", "delete", href)
+
+    zone = f"{name}.example.org."
+    openstack("zone", "create", zone, "--email", "dns@example.org")
+    try:
+        eventually(lambda: openstack_json("zone", "show", zone)["status"] == "ACTIVE",
+                   "the zone ACTIVE")
+    finally:
+        live("openstack", "zone", "delete", zone)
+
+    drivers = {d["Supported driver(s)"] for d in openstack_json("baremetal", "driver", "list")}
+    assert drivers, "no baremetal driver"
+
+
+def test_horizon_login_page_answers_through_its_service(region, kube):
+    result = kube.run("-n", NAMESPACE, "exec", "osh-live-openstack", "--", "curl", "-s", "-o",
+                      "/dev/null", "-w", "%{http_code}", "http://horizon/auth/login/")
+    assert result.stdout.strip() == "200", result.stdout
