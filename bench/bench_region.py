@@ -95,13 +95,18 @@ def helm4_home() -> dict:
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
-def hardware_values(count: int, entries: str) -> dict:
+def hardware_values(count: int, entries: str, network: int | None = None,
+                    volumes: int | None = None) -> dict:
+    """The region's hardware with `count` KVM hypervisors, and `network` network and
+    `volumes` volume nodes (each count // 10 unless given); shares and Ironic
+    conductors as the region lists them. tools/live scale installs these too."""
     def nodes(prefix: str, n: int) -> list[str]:
         return [f"{prefix}-{i:04d}" for i in range(1, n + 1)]
     region = yaml.safe_load((ROOT / "charts" / REGION / "values.yaml").read_text())
     hardware = region["global"]["hardware"]
-    for key, prefix, n in (("hypervisors", "kvm", count), ("network_agents", "net", count // 10),
-                           ("volumes", "vol", count // 10)):
+    for key, prefix, n in (("hypervisors", "kvm", count),
+                           ("network_agents", "net", count // 10 if network is None else network),
+                           ("volumes", "vol", count // 10 if volumes is None else volumes)):
         names = nodes(prefix, max(1, n))
         if entries == "names":
             hardware[key] = [" ".join(names)]

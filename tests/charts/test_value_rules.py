@@ -142,6 +142,8 @@ def test_mariadb_needs_its_admin_password_once_enabled(chart_tree, tmp_path):
     (("--set", "global.database.keystone.engine=sqlite"), "engine"),
     (("--set", "global.hardware.hypervisors[0].hostname=KVM_1"), "hostname"),
     (("--set", "global.node_groups=0"), "node_groups"),
+    (("--set", "global.pods.automountServiceAccountToken=maybe"), "automountServiceAccountToken"),
+    (("--set", "global.image.pullSecrets={Mirror_Pull}"), "pullSecrets"),
 ])
 def test_invalid_value_fails_through_the_schema_naming_the_field(chart_tree, args, field):
     result = chart_tree.template(REGION, *args, check=False)

@@ -236,7 +236,8 @@ def run_ovs_agent_script(tmp_path, node: str, settings: dict[str, str]) -> tuple
     result = subprocess.run(
         ["sh", str(tmp_path / "ovs-agent.sh")], capture_output=True, text=True, check=True,
         env={"PATH": f"{bin_dir}:/usr/bin:/bin", "OVS_BRIDGES": "br-ex br-tenant",
-             "TUNNEL_IP": "192.0.2.7", "NODE_NAME": node})
+             "TUNNEL_IP": "192.0.2.7", "NODE_NAME": node,
+             "OVSDB_CONNECTION": "tcp:127.0.0.1:6640", "OVS_DATAPATH_TYPE": "netdev"})
     calls = (tmp_path / "vsctl").read_text()
     return "\n".join(c for c in calls.splitlines() if "show" not in c), result.stdout
 
@@ -249,6 +250,8 @@ def test_the_ovs_agent_start_takes_its_nodes_own_settings(tmp_path):
     calls, local_ip = run_ovs_agent_script(tmp_path / "b", "net-001", settings)
     assert local_ip == "[ovs]\nlocal_ip = 192.0.2.7\n"  # the node's address
     assert "add-port" not in calls and "--may-exist add-br br-tenant" in calls
+    # Through the server's loopback listener, with the datapath the region chose.
+    assert "--db=tcp:127.0.0.1:6640 --may-exist add-br br-tenant -- set bridge br-tenant datapath_type=netdev" in calls
 
 
 def test_l3_and_dhcp_agents_share_the_host_network_namespaces(rendered):

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             command.set_defaults(run=module.main)
     args, rest = parser.parse_known_args(argv)
     args.rest = rest
+    args.argv = argv
     if rest and args.command not in ("openstack", "test"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:

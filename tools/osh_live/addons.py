@@ -140,15 +140,17 @@ def _coredns_objects() -> list[dict]:
     ]
 
 
-def _volume_objects() -> list[dict]:
+def volume_objects(root: Path, count: int = VOLUMES, create: bool = True) -> list[dict]:
+    """The pool of hostPath PersistentVolumes, in directories under root (made when `create`)."""
     objects = []
-    for index in range(VOLUMES):
+    for index in range(count):
         name = f"osh-live-{index:02d}"
-        directory = paths.STATE / "volumes" / name
-        directory.mkdir(parents=True, exist_ok=True)
-        # hostPath volumes ignore fsGroup: let any pod user write, as
-        # dynamic hostPath provisioners do.
-        directory.chmod(0o777)
+        directory = root / name
+        if create:
+            directory.mkdir(parents=True, exist_ok=True)
+            # hostPath volumes ignore fsGroup: let any pod user write, as
+            # dynamic hostPath provisioners do.
+            directory.chmod(0o777)
         objects.append({
             "apiVersion": "v1", "kind": "PersistentVolume",
             "metadata": {"name": name, "labels": {"osh-live/pool": "hostpath"}},
@@ -160,7 +162,7 @@ def _volume_objects() -> list[dict]:
 
 
 def apply(kubectl: Path, kubeconfig: Path) -> None:
-    objects = _coredns_objects() + _volume_objects()
+    objects = _coredns_objects() + volume_objects(paths.STATE / "volumes")
     manifest = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
     run([kubectl, "--kubeconfig", kubeconfig, "apply", "--server-side", "--force-conflicts",
          "-f", "-"], input=manifest, quiet=True)

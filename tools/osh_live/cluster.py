@@ -6,6 +6,11 @@ the scheduler, then containerd, the kubelet and kube-proxy, then CoreDNS and
 a pool of hostPath volumes. Each step is skipped when already done, so `up`
 also repairs a half-started cluster. `down` leaves no process, mount, network
 namespace or iptables rule of the cluster behind; only the cache stays.
+
+The control plane's part (certificates, etcd, the API server, the controller
+manager, the scheduler) is written for any ControlPlane: the scale test
+(osh_live.scale) runs a second one beside the live cluster, on other ports
+and in other directories, with no node of its own.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import shutil
 import ssl
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from osh_live import addons, containerd, daemons, gobuild, host, imageload, network, paths, pki
@@ -25,9 +31,63 @@ API_PORT = 6443
 CLUSTER_DOMAIN = "cluster.local"
 
 # Stop order: what uses the API first, the store last.
-_CONTROL = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
-_STOP_ORDER = ("kube-proxy", "kubelet", "kube-scheduler", "kube-controller-manager",
-               "kube-apiserver", "etcd")
+CONTROL_STOP_ORDER = ("kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd")
+_STOP_ORDER = ("kube-proxy", "kubelet") + CONTROL_STOP_ORDER
+
+
+@dataclass(frozen=True)
+class ControlPlane:
+    """A control plane on this host: its directories, its ports, and its node if it has one."""
+    name: str
+    state: Path
+    run: Path
+    etcd_port: int  # clients; peers on the next port, metrics on the one after
+    api_port: int
+    controller_manager_port: int
+    scheduler_port: int
+    node: str | None = None  # the kubelet's node, whose certificates `up` issues
+    controller_manager_args: tuple[str, ...] = ()
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def pki(self) -> Path:
+        return self.state / "pki"
+
+    @property
+    def server(self) -> str:
+        return f"https://127.0.0.1:{self.api_port}"
+
+    def kubeconfig(self, user: str = "admin") -> Path:
+        return self.state / f"{user}.kubeconfig"
+
+    def daemon(self, name: str, argv: tuple[str, ...]) -> daemons.Daemon:
+        return daemons.Daemon(name, argv, run_dir=self.run, log_dir=self.logs)
+
+    def pid_of(self, name: str) -> int | None:
+        return daemons.pid_of(name, self.run)
+
+    def stop(self, name: str) -> bool:
+        return daemons.stop(name, run_dir=self.run)
+
+    def kubectl(self, *args: str, **kwargs) -> str:
+        return output([kubectl_binary(), "--kubeconfig", self.kubeconfig(), *args], **kwargs)
+
+    def owns(self, argv: str) -> bool:
+        """Whether a process's command line names one of this control plane's directories."""
+        return f"{self.state}/" in argv or f"{self.run}/" in argv
+
+
+LIVE = ControlPlane(NODE, paths.STATE, paths.RUN, etcd_port=2379, api_port=API_PORT,
+                    controller_manager_port=10257, scheduler_port=10259, node=NODE)
+# The scale test's (osh_live.scale): simulated nodes only, so no node here.
+# KWOK renews their Leases less often than a kubelet (osh_live.scale), so
+# the node lifecycle controller waits longer before it calls one lost.
+SCALE = ControlPlane("osh-live-scale", paths.SCALE_STATE, paths.SCALE_RUN, etcd_port=12379,
+                     api_port=16443, controller_manager_port=20257, scheduler_port=20259,
+                     controller_manager_args=("--node-monitor-grace-period=10m",))
 
 
 def add_arguments(parser, name: str) -> None:
@@ -41,15 +101,15 @@ def main(args) -> int:
 
 
 def pki_dir() -> Path:
-    return paths.STATE / "pki"
+    return LIVE.pki
 
 
 def admin_kubeconfig() -> Path:
-    return paths.STATE / "admin.kubeconfig"
+    return LIVE.kubeconfig()
 
 
 def kubectl(*args: str, **kwargs) -> str:
-    return output([kubectl_binary(), "--kubeconfig", admin_kubeconfig(), *args], **kwargs)
+    return LIVE.kubectl(*args, **kwargs)
 
 
 def kubectl_binary() -> Path:
@@ -69,42 +129,48 @@ def up(args) -> int:
     for directory in (paths.STATE, paths.RUN, paths.LOGS):
         directory.mkdir(parents=True, exist_ok=True)
     node_ip = network.host_ip()
-    certs = _certificates(node_ip)
+    certs = certificates(LIVE, node_ip)
 
     config = containerd.config(addons.PAUSE_IMAGE, network.cni_conf_dir())
     network.write_cni_config()
     daemons.start(containerd.daemon(config))
-    _wait("containerd", lambda: containerd.address().exists() and _ctr_ready(), 30)
+    wait_for("containerd", lambda: containerd.address().exists() and _ctr_ready(), 30)
     imageload.load(addons.build_images(), str(containerd.address()))
 
-    daemons.start(_etcd(etcd_bin, certs))
-    _wait("etcd", _etcd_healthy, 60)
-    daemons.start(_apiserver(k8s, certs, node_ip))
-    _wait("kube-apiserver", _apiserver_ready, 120)
-    daemons.start(_controller_manager(k8s, certs))
-    daemons.start(_scheduler(k8s, certs))
+    start_control_plane(LIVE, k8s, etcd_bin, certs, node_ip)
     daemons.start(_kubelet(k8s, certs, node_ip))
     daemons.start(_kube_proxy(k8s, certs))
 
     addons.apply(kubectl_binary(), admin_kubeconfig())
     if not args.no_wait:
-        _wait("node Ready", _node_ready, 180)
+        wait_for("node Ready", _node_ready, 180)
         kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=180s")
     say(f"up in {time.monotonic() - started:.0f} s; kubeconfig: {admin_kubeconfig()}")
     return 0
 
 
-def _certificates(node_ip: str) -> dict[str, Path]:
-    directory = pki_dir()
+def start_control_plane(plane: ControlPlane, k8s: Path, etcd_bin: Path,
+                        certs: dict[str, Path], node_ip: str) -> None:
+    """etcd, then the API server once etcd answers, then the controller manager and scheduler."""
+    daemons.start(_etcd(etcd_bin, certs, plane))
+    wait_for("etcd", lambda: _etcd_healthy(plane), 60, plane.logs)
+    daemons.start(_apiserver(k8s, certs, node_ip, plane))
+    wait_for("kube-apiserver", lambda: apiserver_ready(plane), 120, plane.logs)
+    daemons.start(_controller_manager(k8s, certs, plane))
+    daemons.start(_scheduler(k8s, certs, plane))
+
+
+def certificates(plane: ControlPlane, node_ip: str) -> dict[str, Path]:
+    directory = plane.pki
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
-    ca = pki.ca(directory, "ca", "osh-live-kubernetes-ca")
-    etcd_ca = pki.ca(directory, "etcd-ca", "osh-live-etcd-ca")
+    ca = pki.ca(directory, "ca", f"{plane.name}-kubernetes-ca")
+    etcd_ca = pki.ca(directory, "etcd-ca", f"{plane.name}-etcd-ca")
     issued = {
         "apiserver": pki.issue(directory, ca, pki.Identity(
             "apiserver", "kube-apiserver", server=True, client=False, sans=(
                 "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                f"kubernetes.default.svc.{CLUSTER_DOMAIN}", "localhost", NODE,
+                f"kubernetes.default.svc.{CLUSTER_DOMAIN}", "localhost", plane.name,
                 "127.0.0.1", node_ip, network.KUBERNETES_SERVICE_IP))),
         # The API server calling kubelets (logs, exec): the default RBAC has
         # no narrower role it could be bound to without a binding of our own.
@@ -118,41 +184,45 @@ def _certificates(node_ip: str) -> dict[str, Path]:
         "controller-manager": pki.issue(directory, ca, pki.Identity(
             "controller-manager", "system:kube-controller-manager")),
         "scheduler": pki.issue(directory, ca, pki.Identity("scheduler", "system:kube-scheduler")),
-        "kubelet-client": pki.issue(directory, ca, pki.Identity(
-            "kubelet-client", f"system:node:{NODE}", "system:nodes")),
-        "kubelet-server": pki.issue(directory, ca, pki.Identity(
-            "kubelet-server", NODE, server=True, client=False, sans=(NODE, "127.0.0.1", node_ip))),
-        "kube-proxy": pki.issue(directory, ca, pki.Identity("kube-proxy", "system:kube-proxy")),
     }
-    server = f"https://127.0.0.1:{API_PORT}"
     kubeconfigs = {
         "admin": ("admin", "kubernetes-admin"),
         "controller-manager": ("controller-manager", "system:kube-controller-manager"),
         "scheduler": ("scheduler", "system:kube-scheduler"),
-        "kubelet": ("kubelet-client", f"system:node:{NODE}"),
-        "kube-proxy": ("kube-proxy", "system:kube-proxy"),
     }
+    if plane.node:
+        node = plane.node
+        issued |= {
+            "kubelet-client": pki.issue(directory, ca, pki.Identity(
+                "kubelet-client", f"system:node:{node}", "system:nodes")),
+            "kubelet-server": pki.issue(directory, ca, pki.Identity(
+                "kubelet-server", node, server=True, client=False, sans=(node, "127.0.0.1", node_ip))),
+            "kube-proxy": pki.issue(directory, ca, pki.Identity("kube-proxy", "system:kube-proxy")),
+        }
+        kubeconfigs |= {"kubelet": ("kubelet-client", f"system:node:{node}"),
+                        "kube-proxy": ("kube-proxy", "system:kube-proxy")}
     files = {"ca.crt": ca[0], "ca.key": ca[1], "etcd-ca.crt": etcd_ca[0]}
     for name, (stem, user) in kubeconfigs.items():
         cert, key = issued[stem]
         files[f"{name}.kubeconfig"] = pki.kubeconfig(
-            paths.STATE / f"{name}.kubeconfig", server, ca[0], cert, key, user)
+            plane.kubeconfig(name), plane.server, ca[0], cert, key, user)
     for stem, (cert, key) in issued.items():
         files[f"{stem}.crt"], files[f"{stem}.key"] = cert, key
     files["sa.key"], files["sa.pub"] = pki.service_account_keys(directory)
     return files
 
 
-def _etcd(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
-    return daemons.Daemon("etcd", (
-        str(binaries / "etcd"), "--name", NODE, "--data-dir", str(paths.STATE / "etcd"),
-        "--listen-client-urls", "https://127.0.0.1:2379",
-        "--advertise-client-urls", "https://127.0.0.1:2379",
+def _etcd(binaries: Path, certs: dict[str, Path], plane: ControlPlane) -> daemons.Daemon:
+    client, peer, metrics = (f"127.0.0.1:{plane.etcd_port + i}" for i in range(3))
+    return plane.daemon("etcd", (
+        str(binaries / "etcd"), "--name", plane.name, "--data-dir", str(plane.state / "etcd"),
+        "--listen-client-urls", f"https://{client}",
+        "--advertise-client-urls", f"https://{client}",
         # One member: peers never connect, so the peer URL stays on loopback.
-        "--listen-peer-urls", "http://127.0.0.1:2380",
-        "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-        "--initial-cluster", f"{NODE}=http://127.0.0.1:2380",
-        "--listen-metrics-urls", "http://127.0.0.1:2381",
+        "--listen-peer-urls", f"http://{peer}",
+        "--initial-advertise-peer-urls", f"http://{peer}",
+        "--initial-cluster", f"{plane.name}=http://{peer}",
+        "--listen-metrics-urls", f"http://{metrics}",
         "--cert-file", str(certs["etcd-server.crt"]), "--key-file", str(certs["etcd-server.key"]),
         "--client-cert-auth", "--trusted-ca-file", str(certs["etcd-ca.crt"]),
         # Room for a scale test's thousands of objects (the default is 2 GiB).
@@ -160,11 +230,15 @@ def _etcd(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
         "--snapshot-count", "10000"))
 
 
-def _apiserver(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.Daemon:
-    return daemons.Daemon("kube-apiserver", (
+def _apiserver(binaries: Path, certs: dict[str, Path], node_ip: str,
+               plane: ControlPlane) -> daemons.Daemon:
+    return plane.daemon("kube-apiserver", (
         str(binaries / "kube-apiserver"),
-        "--advertise-address", node_ip, "--secure-port", str(API_PORT),
-        "--etcd-servers", "https://127.0.0.1:2379",
+        "--advertise-address", node_ip, "--secure-port", str(plane.api_port),
+        # Pods on the node reach it through its address; a plane without a
+        # node is reached from this host alone.
+        "--bind-address", "0.0.0.0" if plane.node else "127.0.0.1",
+        "--etcd-servers", f"https://127.0.0.1:{plane.etcd_port}",
         "--etcd-cafile", str(certs["etcd-ca.crt"]),
         "--etcd-certfile", str(certs["apiserver-etcd-client.crt"]),
         "--etcd-keyfile", str(certs["apiserver-etcd-client.key"]),
@@ -186,13 +260,15 @@ def _apiserver(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.
         "--profiling=false"))
 
 
-def _controller_manager(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
-    kubeconfig = str(paths.STATE / "controller-manager.kubeconfig")
-    return daemons.Daemon("kube-controller-manager", (
+def _controller_manager(binaries: Path, certs: dict[str, Path],
+                        plane: ControlPlane) -> daemons.Daemon:
+    kubeconfig = str(plane.kubeconfig("controller-manager"))
+    return plane.daemon("kube-controller-manager", (
         str(binaries / "kube-controller-manager"),
         "--kubeconfig", kubeconfig,
         "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
-        "--bind-address", "127.0.0.1", "--leader-elect=false",
+        "--bind-address", "127.0.0.1", "--secure-port", str(plane.controller_manager_port),
+        "--leader-elect=false",
         "--service-account-private-key-file", str(certs["sa.key"]),
         "--root-ca-file", str(certs["ca.crt"]),
         "--cluster-signing-cert-file", str(certs["ca.crt"]),
@@ -202,15 +278,16 @@ def _controller_manager(binaries: Path, certs: dict[str, Path]) -> daemons.Daemo
         # Pod addresses come from the bridge's host-local range (and from
         # KWOK's own for simulated nodes), not from per-node CIDRs.
         "--allocate-node-cidrs=false",
-        "--profiling=false"))
+        "--profiling=false", *plane.controller_manager_args))
 
 
-def _scheduler(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
-    kubeconfig = str(paths.STATE / "scheduler.kubeconfig")
-    return daemons.Daemon("kube-scheduler", (
+def _scheduler(binaries: Path, certs: dict[str, Path], plane: ControlPlane) -> daemons.Daemon:
+    kubeconfig = str(plane.kubeconfig("scheduler"))
+    return plane.daemon("kube-scheduler", (
         str(binaries / "kube-scheduler"), "--kubeconfig", kubeconfig,
         "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
-        "--bind-address", "127.0.0.1", "--leader-elect=false", "--profiling=false"))
+        "--bind-address", "127.0.0.1", "--secure-port", str(plane.scheduler_port),
+        "--leader-elect=false", "--profiling=false"))
 
 
 def _kubelet(binaries: Path, certs: dict[str, Path], node_ip: str) -> daemons.Daemon:
@@ -266,7 +343,7 @@ def _kube_proxy(binaries: Path, certs: dict[str, Path]) -> daemons.Daemon:
     return daemons.Daemon("kube-proxy", (str(binaries / "kube-proxy"), "--config", str(config)))
 
 
-def _wait(what: str, ready, timeout: float) -> None:
+def wait_for(what: str, ready, timeout: float, logs: Path = paths.LOGS) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -275,7 +352,7 @@ def _wait(what: str, ready, timeout: float) -> None:
         except Exception:  # not up yet: connection refused, no socket, ...
             pass
         if time.monotonic() > deadline:
-            raise LiveError(f"{what} not ready after {timeout:.0f} s; logs in {paths.LOGS}")
+            raise LiveError(f"{what} not ready after {timeout:.0f} s; logs in {logs}")
         time.sleep(0.5)
 
 
@@ -284,20 +361,21 @@ def _ctr_ready() -> bool:
     return True
 
 
-def _etcd_healthy() -> bool:
-    with urllib.request.urlopen("http://127.0.0.1:2381/health", timeout=2) as response:
+def _etcd_healthy(plane: ControlPlane) -> bool:
+    url = f"http://127.0.0.1:{plane.etcd_port + 2}/health"
+    with urllib.request.urlopen(url, timeout=2) as response:
         return json.load(response).get("health") == "true"
 
 
-def _api_context() -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(pki_dir() / "ca.crt"))
-    context.load_cert_chain(str(pki_dir() / "admin.crt"), str(pki_dir() / "admin.key"))
+def _api_context(plane: ControlPlane) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(plane.pki / "ca.crt"))
+    context.load_cert_chain(str(plane.pki / "admin.crt"), str(plane.pki / "admin.key"))
     return context
 
 
-def _apiserver_ready() -> bool:
-    request = urllib.request.Request(f"https://127.0.0.1:{API_PORT}/readyz")
-    with urllib.request.urlopen(request, context=_api_context(), timeout=3) as response:
+def apiserver_ready(plane: ControlPlane) -> bool:
+    request = urllib.request.Request(f"{plane.server}/readyz")
+    with urllib.request.urlopen(request, context=_api_context(plane), timeout=3) as response:
         return response.read().strip() == b"ok"
 
 
@@ -338,30 +416,40 @@ def down(args) -> int:
     return 0
 
 
-def _our_processes() -> list[tuple[int, str]]:
-    """Processes of the cluster: its binaries, and containerd's shims for our socket."""
-    ours = []
-    roots = (str(paths.CACHE / "bin"), str(paths.STATE), str(paths.RUN))
+def command_lines():
+    """(pid, command line) of every process but this one, kernel threads left out."""
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         text = " ".join(a.decode(errors="replace") for a in argv if a)
-        if not text:
+        if text:
+            yield int(entry.name), text
+
+
+def _our_processes() -> list[tuple[int, str]]:
+    """Processes of the cluster: its binaries, and containerd's shims for our socket.
+
+    The scale test's control plane runs the same binaries: it is not ours.
+    """
+    ours = []
+    roots = (str(paths.CACHE / "bin"), str(paths.STATE), str(paths.RUN))
+    for pid, text in command_lines():
+        if SCALE.owns(text):
             continue
         if any(text.startswith(root) for root in roots) or (
                 str(containerd.address()) in text or str(paths.RUN / "containerd") in text):
-            ours.append((int(entry.name), text))
+            ours.append((pid, text))
             continue
         try:
-            cgroups = (entry / "cgroup").read_text()
+            cgroups = Path(f"/proc/{pid}/cgroup").read_text()
         except OSError:
             continue
         if "/kubepods" in cgroups:  # a container of a pod
-            ours.append((int(entry.name), text))
+            ours.append((pid, text))
     return ours
 
 

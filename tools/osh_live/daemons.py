@@ -2,7 +2,8 @@
 
 A daemon is started only when its pid file names no live process of the same
 executable, so `up` can be run again at any time; `stop` sends SIGTERM, waits,
-then SIGKILLs what is left.
+then SIGKILLs what is left. Pid files and logs go to the live cluster's
+directories unless a daemon names others (the scale test's control plane).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from osh_live import paths
@@ -22,20 +23,22 @@ class Daemon:
     name: str
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
+    run_dir: Path = field(default=paths.RUN)
+    log_dir: Path = field(default=paths.LOGS)
 
     @property
     def pid_file(self) -> Path:
-        return paths.RUN / f"{self.name}.pid"
+        return self.run_dir / f"{self.name}.pid"
 
     @property
     def log_file(self) -> Path:
-        return paths.LOGS / f"{self.name}.log"
+        return self.log_dir / f"{self.name}.log"
 
 
-def pid_of(name: str) -> int | None:
+def pid_of(name: str, run_dir: Path = paths.RUN) -> int | None:
     """The pid of a running daemon, or None (a stale pid file does not count)."""
     try:
-        pid = int((paths.RUN / f"{name}.pid").read_text())
+        pid = int((run_dir / f"{name}.pid").read_text())
     except (OSError, ValueError):
         return None
     try:
@@ -48,11 +51,11 @@ def pid_of(name: str) -> int | None:
 
 
 def start(daemon: Daemon) -> int:
-    pid = pid_of(daemon.name)
+    pid = pid_of(daemon.name, daemon.run_dir)
     if pid:
         return pid
-    paths.RUN.mkdir(parents=True, exist_ok=True)
-    paths.LOGS.mkdir(parents=True, exist_ok=True)
+    daemon.run_dir.mkdir(parents=True, exist_ok=True)
+    daemon.log_dir.mkdir(parents=True, exist_ok=True)
     say(f"starting {daemon.name} (log: {daemon.log_file})")
     with open(daemon.log_file, "ab") as log:
         process = subprocess.Popen(
@@ -62,11 +65,11 @@ def start(daemon: Daemon) -> int:
     return process.pid
 
 
-def stop(name: str, timeout: float = 30) -> bool:
+def stop(name: str, timeout: float = 30, run_dir: Path = paths.RUN) -> bool:
     """Stop a daemon; True if one was running."""
-    pid = pid_of(name)
+    pid = pid_of(name, run_dir)
     if not pid:
-        (paths.RUN / f"{name}.pid").unlink(missing_ok=True)
+        (run_dir / f"{name}.pid").unlink(missing_ok=True)
         return False
     say(f"stopping {name} (pid {pid})")
     _signal(pid, signal.SIGTERM)
@@ -77,7 +80,7 @@ def stop(name: str, timeout: float = 30) -> bool:
         _signal(pid, signal.SIGKILL)
         while _alive(pid):
             time.sleep(0.1)
-    (paths.RUN / f"{name}.pid").unlink(missing_ok=True)
+    (run_dir / f"{name}.pid").unlink(missing_ok=True)
     return True
 
 

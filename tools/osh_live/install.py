@@ -42,7 +42,7 @@ def add_arguments(parser, name: str) -> None:
 class Helm:
     """A pinned Helm with a private home under the project's .cache, set up for the post-renderer."""
 
-    def __init__(self, major: str):
+    def __init__(self, major: str, kubeconfig: Path | None = None):
         self.major = major
         self.binary = output([str(paths.ROOT / ".venv" / "bin" / "python"),
                               str(paths.ROOT / "tools" / "fetch_helm.py"), major]).strip()
@@ -50,7 +50,7 @@ class Helm:
         self.env = {
             "HELM_CONFIG_HOME": str(home / "config"), "HELM_DATA_HOME": str(home / "data"),
             "HELM_CACHE_HOME": str(home / "cache"), "HELM_PLUGINS": str(home / "data" / "plugins"),
-            "KUBECONFIG": str(cluster.admin_kubeconfig()),
+            "KUBECONFIG": str(kubeconfig or cluster.admin_kubeconfig()),
             # Helm 3 finds the post-renderer on PATH; the plugin finds the checkout's venv.
             "PATH": f"{paths.ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
             "OSH_ROOT": str(paths.ROOT),
@@ -119,10 +119,10 @@ def main(args) -> int:
 
 # --- waiting ---------------------------------------------------------------------
 
-def not_ready(namespace: str) -> list[str]:
+def not_ready(namespace: str, plane: cluster.ControlPlane = cluster.LIVE) -> list[str]:
     """What is not yet Ready/Complete in the namespace, one line each (empty: all done)."""
-    data = json.loads(cluster.kubectl("-n", namespace, "get",
-                                      "deployments,statefulsets,daemonsets,jobs", "-o", "json"))
+    data = json.loads(plane.kubectl("-n", namespace, "get",
+                                    "deployments,statefulsets,daemonsets,jobs", "-o", "json"))
     waiting = []
     for item in data["items"]:
         kind, name, spec, status = item["kind"], item["metadata"]["name"], item["spec"], item.get("status", {})
@@ -135,7 +135,9 @@ def not_ready(namespace: str) -> list[str]:
         elif kind == "DaemonSet":
             want = status.get("desiredNumberScheduled", 0)
             ready = status.get("numberReady", 0)
-            if ready < want or status.get("updatedNumberScheduled", 0) < want:
+            # Until the controller has seen it, a new DaemonSet wants 0 pods.
+            if ready < want or status.get("updatedNumberScheduled", 0) < want \
+                    or status.get("observedGeneration", 0) < item["metadata"]["generation"]:
                 waiting.append(f"{kind}/{name}: {ready}/{want} ready")
         elif kind == "Job":
             done = any(c["type"] == "Complete" and c["status"] == "True" for c in status.get("conditions", []))

@@ -1,6 +1,6 @@
 """tools/live openstack ARGS: the real openstack client, run in the cluster.
 
-The client is the one in Kolla's kolla-toolbox image. It runs in a small
+The client is the one in Kolla's openstack-base image, with every service's plugin. It runs in a small
 toolbox pod in the region's namespace, started on first use and kept, with
 the region's admin credentials from the keystone-admin Secret and Keystone's
 internal endpoint (its Service), so no Ingress or certificate is involved.
@@ -9,12 +9,13 @@ commands such as `image create --file`; `--fetch REMOTE` copies a file back.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-from osh_live import cluster
+from osh_live import cluster, containerd, imageload
 from osh_live.proc import LiveError
 
 TOOLBOX = "osh-live-openstack"
@@ -28,6 +29,10 @@ def add_arguments(parser, name: str) -> None:
                         help="copy a local file into the toolbox as /tmp/<name> first")
     parser.add_argument("--fetch", action="append", default=[],
                         help="after the command, copy /tmp/<name> from the toolbox to ./<name>")
+    # Everything from the client's first word on is the client's, its own
+    # --file included (image save --file), never this command's.
+    parser.add_argument("client_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                        help="the openstack client's arguments")
 
 
 def toolbox_pod(namespace: str, region: str, image: str) -> dict:
@@ -63,34 +68,52 @@ def toolbox_pod(namespace: str, region: str, image: str) -> dict:
 
 
 def _toolbox_image(namespace: str) -> str:
-    """The kolla-toolbox image of the region's release, so the client matches it:
-    the one its Jobs run, else the keystone image's registry and tag."""
-    data = json.loads(cluster.kubectl("-n", namespace, "get", "jobs,deployments", "-o", "json"))
-    images = []
+    """Kolla's openstack-base image of the region's release: its venv holds the
+    client with every service's plugin (share, secret, zone, baremetal), where
+    kolla-toolbox has only a few. Taken from the registry and tag of the
+    region's keystone image, so the client matches the region."""
+    data = json.loads(cluster.kubectl("-n", namespace, "get", "deployments", "-o", "json"))
     for item in data["items"]:
-        spec = item["spec"]["template"]["spec"]
-        images += [c["image"] for c in spec.get("containers", []) + spec.get("initContainers", [])]
-    for image in images:
-        if "/kolla-toolbox:" in image:
-            return image
-    for image in images:
-        if "/keystone:" in image:
-            return image.replace("/keystone:", "/kolla-toolbox:")
-    raise LiveError(f"no Kolla image in namespace {namespace}: is a region installed?")
+        for container in item["spec"]["template"]["spec"]["containers"]:
+            if "/keystone:" in container["image"]:
+                return container["image"].replace("/keystone:", "/openstack-base:")
+    raise LiveError(f"no keystone Deployment in namespace {namespace}: is a region installed?")
 
 
 def ensure_toolbox(namespace: str, region: str) -> None:
+    image = _toolbox_image(namespace)
     try:
-        phase = cluster.kubectl("-n", namespace, "get", "pod", TOOLBOX, "-o", "jsonpath={.status.phase}")
+        found = cluster.kubectl("-n", namespace, "get", "pod", TOOLBOX, "-o",
+                                "jsonpath={.status.phase} {.spec.containers[0].image}").split()
     except LiveError:
-        phase = ""
-    if phase == "Running":
+        found = []
+    if found == ["Running", image]:
         return
-    if phase:
+    if found:
         cluster.kubectl("-n", namespace, "delete", "pod", TOOLBOX, "--wait=true")
-    pod = toolbox_pod(namespace, region, _toolbox_image(namespace))
+    # A parent image, which no chart runs: install loads only the charts' images.
+    imageload.load([image], str(containerd.address()))
+    pod = toolbox_pod(namespace, region, image)
     cluster.kubectl("apply", "-f", "-", input=json.dumps(pod))
-    cluster.kubectl("-n", namespace, "wait", "--for=condition=Ready", f"pod/{TOOLBOX}", "--timeout=120s")
+    cluster.kubectl("-n", namespace, "wait", "--for=condition=Ready", f"pod/{TOOLBOX}", "--timeout=300s")
+
+
+OWN_OPTIONS = ("--namespace", "--region", "--file", "--fetch")
+
+
+def client_argv(argv: list[str]) -> list[str]:
+    """The client's arguments, in their order: all of `argv` (what follows
+    `openstack`) but this command's own options before the first other word."""
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word in OWN_OPTIONS:
+            at += 2
+        elif word.split("=", 1)[0] in OWN_OPTIONS:
+            at += 1
+        else:
+            break
+    return argv[at:]
 
 
 def main(args) -> int:
@@ -100,7 +123,8 @@ def main(args) -> int:
     for local in args.file:
         cluster.kubectl("-n", args.namespace, "cp", str(local), f"{TOOLBOX}:/tmp/{local.name}",
                         "-c", "client")
-    result = subprocess.run(base + ["exec", TOOLBOX, "-c", "client", "--", "openstack", *args.rest])
+    result = subprocess.run(base + ["exec", TOOLBOX, "-c", "client", "--", "openstack",
+                                    *client_argv(args.argv[1:])])
     for remote in args.fetch:
         name = Path(remote).name
         cluster.kubectl("-n", args.namespace, "cp", f"{TOOLBOX}:/tmp/{name}", name, "-c", "client")

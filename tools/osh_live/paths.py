@@ -2,7 +2,9 @@
 
 CACHE holds builds keyed by version (binaries, images' inputs, venvs) and
 survives `tools/live down`; STATE holds the running cluster (certificates,
-etcd data, kubeconfig, logs) and is removed by `down`.
+etcd data, kubeconfig, logs) and is removed by `down`. The scale test's
+control plane (`tools/live scale`) has directories of its own beside them,
+so that either can be stopped and removed without touching the other.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ CACHE = Path(os.environ.get("OSH_LIVE_CACHE")
 STATE = Path(os.environ.get("OSH_LIVE_STATE") or "/var/lib/osh-live")
 RUN = Path(os.environ.get("OSH_LIVE_RUN") or "/run/osh-live")
 LOGS = STATE / "logs"
+SCALE_STATE = Path(os.environ.get("OSH_LIVE_SCALE_STATE") or f"{STATE}-scale")
+SCALE_RUN = Path(os.environ.get("OSH_LIVE_SCALE_RUN") or f"{RUN}-scale")
 
 
 def cache(*parts: str) -> Path:

@@ -55,6 +55,7 @@ spec:
       annotations:
         {{- include "osh-lib.checksums" (dict "ctx" $ctx "templates" (list "secret-etc.yaml")) | nindent 8 }}
     spec:
+      {{- include "osh-lib.pod-access" (dict "ctx" $ctx) | nindent 6 }}
       securityContext:
         {{- include "designate.pod-security-context" . | nindent 8 }}
       containers:

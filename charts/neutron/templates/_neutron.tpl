@@ -140,7 +140,7 @@ Optional: "groupAnnotations" (group id -> more pod template annotations).
 {{- $ctx := .ctx -}}
 {{- $spec := include "neutron.agent-pod-spec" . -}}
 {{- include "osh-lib.group-daemonsets" (dict
-      "name" (include "neutron.agent-name" .) "groups" .groups
+      "ctx" $ctx "name" (include "neutron.agent-name" .) "groups" .groups
       "labels" (include "neutron.agent-labels" .)
       "selector" (include "neutron.agent-selector-labels" .)
       "annotations" (include "osh-lib.checksums" (dict "ctx" $ctx "templates" (list "secret-agent.yaml" "configmap-bin.yaml")))

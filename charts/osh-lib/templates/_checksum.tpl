@@ -20,12 +20,13 @@ so a Job whose image or config changed must be a new Job. Helm deletes the
 old one on upgrade, as it is no longer in the release. The chart's version
 is an input too: a new chart version may change the pod template itself
 (a volume, an environment variable), and Helm would otherwise fail the
-upgrade on the immutable field.
+upgrade on the immutable field. So are the pod-access globals
+(osh-lib.pod-access), which every Job's pod spec includes.
 
   name: {{ include "osh-lib.job-name" (dict "ctx" $ "name" "keystone-db-sync" "inputs" (list $image $conf)) }}
 */}}
 {{- define "osh-lib.job-name" -}}
-{{- $inputs := append .inputs (.ctx.Chart.Version | default "") -}}
+{{- $inputs := concat .inputs (list (.ctx.Chart.Version | default "") (include "osh-lib.pod-access" (dict "ctx" .ctx))) -}}
 {{- printf "%s-%s" .name (toJson $inputs | sha256sum | trunc 8) -}}
 {{- end -}}
 

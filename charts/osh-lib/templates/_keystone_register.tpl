@@ -57,6 +57,7 @@ spec:
       labels:
         {{- include "osh-lib.labels" (dict "ctx" $ctx "component" "ks-register") | nindent 8 }}
     spec:
+      {{- include "osh-lib.pod-access" (dict "ctx" $ctx) | nindent 6 }}
       restartPolicy: OnFailure
       containers:
         - name: ks-register

@@ -71,6 +71,7 @@ template's annotations and the pod spec once for all groups: a region of
 thousands of hosts then renders in about the time of a few dozen.
 
   include "osh-lib.group-daemonsets" (dict
+      "ctx" $                       # the chart's context: its globals (osh-lib.pod-access)
       "name" "nova-compute"
       "groups" $groups              # osh-lib.node-groups, read with fromJson
       "labels" $labels              # the workload's labels, as YAML text
@@ -79,11 +80,14 @@ thousands of hosts then renders in about the time of a few dozen.
       "groupAnnotations" $byGroup   # optional: group id -> more pod template annotations
       "spec" $spec)                 # the pod spec, as YAML text
 
+The pod spec gets osh-lib.pod-access here, so the caller's "spec" leaves it out.
+
 Groups are replaced one node at a time (maxUnavailable 1), which also keeps
 two pods of one host's service from ever running at once.
 */}}
 {{- define "osh-lib.group-daemonsets" -}}
 {{- $byGroup := .groupAnnotations | default dict -}}
+{{- $access := include "osh-lib.pod-access" (dict "ctx" (required "osh-lib.group-daemonsets: ctx is required" .ctx)) -}}
 {{- range $id, $hosts := .groups }}
 ---
 apiVersion: apps/v1
@@ -119,6 +123,7 @@ spec:
         {{- end }}
       {{- end }}
     spec:
+      {{- $access | nindent 6 }}
       {{- $.spec | nindent 6 }}
 {{- end }}
 {{- end -}}
