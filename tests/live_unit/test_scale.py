@@ -187,3 +187,13 @@ def test_expected_pods_counts_replicas_jobs_and_one_pod_on_each_pinned_host():
 def test_scheduling_waits_run_from_creation_to_binding_of_bound_pods_only():
     pods = [pod("a", "Job", "j", "control-1", bound=T0 + timedelta(seconds=3)), pod("b", "Job", "k")]
     assert bindings.scheduling_waits(pods) == [3.0]
+
+
+def test_every_node_has_an_address_of_its_own_for_kwok_to_give_host_network_pods():
+    hardware = {"hypervisors": [" ".join(f"kvm-{i:04d}" for i in range(1, 1001))],
+                "network_agents": ["net-0001"]}
+    nodes = fleet.nodes(hardware, control_nodes=5)
+    addresses = [next(a["address"] for a in n["status"]["addresses"] if a["type"] == "InternalIP")
+                 for n in nodes]
+    assert len(set(addresses)) == len(nodes) == 1006
+    assert all(ip.startswith("10.32.") for ip in addresses)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from osh_live import addons, bindings, cluster, daemons, fleet, gobuild, install, network, paths
+from osh_live import addons, bindings, cluster, daemons, fleet, gobuild, install, network, paths, versions
 from osh_live.proc import LiveError, run, say
 
 PLANE = cluster.SCALE
@@ -40,6 +40,12 @@ POD_CIDR = "10.64.0.0/12"
 LEASE_SECONDS = 600
 # KWOK's workers for node and pod stages and for Leases (its default: 4 each).
 KWOK_PARALLELISM = 16
+# KWOK's own node stages, from its module: a node made Ready, then its status
+# every 10 minutes beside the Lease. KWOK 0.7.0 picks its defaults the wrong
+# way round (cmd/root.go passes `NodeLeaseDurationSeconds == 0` as "with
+# lease") and, with Leases on, heartbeats every node's status every 20 s.
+KWOK_NODE_STAGES = ("kustomize/stage/node/fast/node-initialize.yaml",
+                    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml")
 STOP_ORDER = ("kwok",) + cluster.CONTROL_STOP_ORDER
 STALLED_AFTER = 120  # seconds without a pod made, bound or run
 
@@ -81,8 +87,8 @@ def main(args) -> int:
 def kwok_daemon(binary: Path) -> daemons.Daemon:
     return PLANE.daemon("kwok", (
         str(binary), "--kubeconfig", str(PLANE.kubeconfig()),
-        # KWOK's default stages (nodes Ready, pods Running, Job pods
-        # Succeeded) with more workers, and no file of the user's read.
+        # KWOK's node stages, its default pod stages (pods Running, Job pods
+        # Succeeded), more workers; and no file of the user's read.
         "--config", str(PLANE.state / "kwok.yaml"),
         "--manage-nodes-with-annotation-selector", f"{fleet.KWOK_ANNOTATION}=fake",
         "--node-lease-duration-seconds", str(LEASE_SECONDS),
@@ -91,12 +97,14 @@ def kwok_daemon(binary: Path) -> daemons.Daemon:
         "-v", "WARN"))
 
 
-def kwok_configuration() -> str:
-    return json.dumps({
+def kwok_configuration(stages: list[str]) -> str:
+    """KWOK's configuration file: its options, then the node stages' documents."""
+    options = json.dumps({
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1", "kind": "KwokConfiguration",
         "options": {"nodePlayStageParallelism": KWOK_PARALLELISM,
                     "podPlayStageParallelism": KWOK_PARALLELISM,
-                    "nodeLeaseParallelism": KWOK_PARALLELISM}}, indent=1) + "\n"
+                    "nodeLeaseParallelism": KWOK_PARALLELISM}}, indent=1)
+    return "\n---\n".join([options] + [stage.strip() for stage in stages]) + "\n"
 
 
 def start(controller_qps: int) -> None:
@@ -112,7 +120,9 @@ def start(controller_qps: int) -> None:
     plane = dataclasses.replace(PLANE, controller_manager_args=PLANE.controller_manager_args + (
         f"--kube-api-qps={controller_qps}", f"--kube-api-burst={2 * controller_qps}"))
     cluster.start_control_plane(plane, k8s, etcd_bin, certs, network.host_ip())
-    (PLANE.state / "kwok.yaml").write_text(kwok_configuration())
+    source = gobuild.module_dir("sigs.k8s.io/kwok", versions.KWOK)
+    stages = [(source / path).read_text() for path in KWOK_NODE_STAGES]
+    (PLANE.state / "kwok.yaml").write_text(kwok_configuration(stages))
     daemons.start(kwok_daemon(kwok_bin / "kwok"))
 
 
