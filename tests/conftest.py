@@ -1,11 +1,13 @@
 """Shared fixtures: the project root, the real Helm binaries, and the filter itself."""
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import kubernetes_validate.utils
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,35 @@ SAMPLE_STREAMS = THIRD_PARTY or OWN_STREAMS
 
 # Every run of the suite proves that stages call touch() before changing a document.
 os.environ["OSH_POSTRENDER_VERIFY_TOUCH"] = "1"
+
+# kubernetes-validate reads and parses its schema files, the 1.4 MB
+# _definitions.json among them, and lists its schema dirs again for every
+# object it validates: some 130 ms an object here, against 12 ms with each
+# file parsed once a session. The files never change and the library only
+# reads what they give; the validation is still the library's own.
+kubernetes_validate.utils.schema_contents = functools.lru_cache(maxsize=None)(
+    kubernetes_validate.utils.schema_contents)
+kubernetes_validate.utils.all_versions = functools.lru_cache(maxsize=None)(
+    kubernetes_validate.utils.all_versions)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Tests marked `releases` need the 2025.1 releases (tests/releases.py):
+    start installing them now, in the background, and run those tests last,
+    each module kept whole, so that the install overlaps the rest of the run."""
+    needing = [item for item in items if item.get_closest_marker("releases")]
+    if not needing:
+        return
+    from tests import releases
+    releases.start(kolla=any(item.get_closest_marker("releases").kwargs.get("kolla")
+                             for item in needing))
+    items[:] = [item for item in items if not item.get_closest_marker("releases")] + needing
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import releases
+    releases.stop()
 
 
 def third_party() -> list:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.charts.conftest import CHARTS, NAMESPACE, REGION, region_values
+from tests.charts.conftest import CHARTS, NAMESPACE, REGION, documents, region_values
 
 DOMAIN = region_values()["global"]["region"]["domain"]
 REGION_NAME = region_values()["global"]["region"]["name"]
@@ -24,7 +24,7 @@ def find(objects, kind, name=None, prefix=None):
 
 @pytest.fixture(scope="session")
 def objects(chart_tree):
-    return chart_tree.render(REGION)
+    return documents(chart_tree.rendered(REGION))
 
 
 def mounts(container):

@@ -15,7 +15,7 @@ POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 @pytest.fixture(scope="session")
 def region_text(chart_tree) -> str:
-    return chart_tree.template(REGION).stdout
+    return chart_tree.rendered(REGION)
 
 
 @pytest.fixture(scope="session")
@@ -166,8 +166,8 @@ def test_images_come_from_the_global_registry(chart_tree):
 
 
 def test_region_renders_through_osh_postrender(chart_tree, region_objects):
-    result = chart_tree.template(REGION, *chart_tree.helm.post_renderer_args(f"--region={REGION}"))
-    objects = documents(result.stdout)
+    objects = documents(chart_tree.rendered(
+        REGION, *chart_tree.helm.post_renderer_args(f"--region={REGION}")))
     # The post-renderer names the charts' Jobs after their final pod template.
     def key(obj: dict) -> tuple[str, str]:
         base = obj["metadata"].get("annotations", {}).get("openstack-helm.org/job-name")

@@ -156,8 +156,8 @@ def test_no_credential_in_a_configmap_or_a_plain_env_value(chart_tree):
     region = region_values()
     secrets = [leaf for p in sensitive_paths(region) for leaf in leaves(lookup(region, p))]
     assert len(secrets) >= 10
-    rendered = chart_tree.template(REGION, *chart_tree.helm.post_renderer_args(
-        f"--region={REGION}")).stdout
+    rendered = chart_tree.rendered(REGION, *chart_tree.helm.post_renderer_args(
+        f"--region={REGION}"))
     for obj in documents(rendered):
         exposed = []
         if obj["kind"] == "ConfigMap":
@@ -179,7 +179,7 @@ def test_no_credential_in_a_configmap_or_a_plain_env_value(chart_tree):
 def test_every_secret_value_of_the_region_lands_only_in_secrets(chart_tree):
     """The other side: the region's passwords are rendered, in Secrets."""
     region = region_values()
-    secret_text = "".join(yaml.safe_dump(o) for o in chart_tree.render(REGION)
+    secret_text = "".join(yaml.safe_dump(o) for o in documents(chart_tree.rendered(REGION))
                           if o["kind"] == "Secret")
     for path in ("global.keystone.admin_password", "global.database.keystone.password",
                  "openstack.postgresql.admin_password", "openstack.rabbitmq.admin_password"):

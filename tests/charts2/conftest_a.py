@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 from tests.charts.conftest import NAMESPACE, RELEASE, ChartTree, deep_merge, documents, values_in_region
-from tests.conftest import ROOT
+from tests import releases
 
 CHARTS_A = ("nova", "placement", "neutron", "ironic")
 DOMAIN = "europe.example.org"
@@ -167,50 +165,31 @@ def kolla_command(objects: list[dict], workload: dict, container: str | None = N
 
 
 # --- 2025.1 releases, for their own option definitions -----------------------
-# Each is installed once into .cache/oslo/<name> (8 to 45 s each, measured on
-# these machines); tests/charts2/oslo_check.py then runs with its python.
-RELEASES = {  # the 2025.1 (Epoxy) series of each service
-    "nova": "nova>=31.0.0,<32",
-    "placement": "openstack-placement>=13.0.0,<14",
-    "neutron": "neutron>=26.0.0,<27",
-    "ironic": "ironic>=29.0.0,<30",
-}
-OSLO_CACHE = ROOT / ".cache" / "oslo"
+# tests/releases.py installs them; tests/charts2/oslo_check.py runs with the
+# python of that venv, on the options of the chart's own release.
 OSLO_CHECK = Path(__file__).with_name("oslo_check.py")
 
 
-def release_python(service: str) -> Path:
-    """The python of a venv holding `service`'s 2025.1 release (built on first use)."""
-    venv = OSLO_CACHE / service
-    python = venv / "bin" / "python"
-    marker = venv / ".installed"
-    if not marker.exists() or marker.read_text() != RELEASES[service]:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        result = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
-                                 "--disable-pip-version-check", RELEASES[service]],
-                                capture_output=True, text=True, timeout=900)
-        assert result.returncode == 0, f"pip install {RELEASES[service]}:\n{result.stderr[-3000:]}"
-        marker.write_text(RELEASES[service])
-    return python
-
-
-def install_releases(services) -> None:
-    """Build the missing release venvs side by side: pip mostly waits on the index."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(services) or 1) as pool:
-        list(pool.map(release_python, services))
+# Helm 3 and Helm 4 render the same files: the check's answer for the same
+# service, names and texts is kept for the session (each run loads every option
+# of the service, 10 to 70 s here).
+_CHECKED: dict[tuple, list[dict]] = {}
 
 
 def oslo_problems(service: str, files: dict[str, str], workdir: Path) -> list[dict]:
     """Problems oslo_check.py finds in `files` ({name: text}) with `service`'s release."""
+    key = (service, tuple(sorted(files.items())))
+    if key not in _CHECKED:
+        _CHECKED[key] = _oslo_problems(service, files, workdir)
+    return _CHECKED[key]
+
+
+def _oslo_problems(service: str, files: dict[str, str], workdir: Path) -> list[dict]:
     paths = []
     for name, text in files.items():
         path = workdir / name
         path.write_text(text)
         paths.append(str(path))
-    result = subprocess.run([str(release_python(service)), str(OSLO_CHECK), *paths],
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    result = releases.run([str(OSLO_CHECK), releases.distribution(service), *paths], timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout)

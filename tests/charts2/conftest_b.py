@@ -4,12 +4,11 @@ tests/charts2 conftest belongs to the nova/neutron tests)."""
 from __future__ import annotations
 
 import configparser
+import hashlib
 import json
-import shutil
-import subprocess
-import sys
+from pathlib import Path
 
-from tests.conftest import ROOT
+from tests import releases
 from tests.charts.conftest import REGION
 from tests.charts2.conftest_a import job, kolla_command, kolla_etc, kolla_files, pod_spec  # noqa: F401 - shared with the b tests
 from tests.charts2.conftest_a import named as by_name
@@ -44,46 +43,41 @@ def strict_ini(text: str, where: str) -> configparser.ConfigParser:
 
 # --- The option data of each service's own 2025.1 release -------------------
 #
-# Each service is installed once into a venv under .cache/oslo (about 25 s a
-# service on these machines; the venv is removed after the dump), and
-# oslo-config-generator dumps every option
-# its oslo.config.opts entry points register, with type, choices and bounds.
+# From the venv of tests/releases.py, oslo-config-generator's machine-readable
+# data gives every option that the oslo.config.opts entry points of the
+# service and of what it requires register (tests/charts2/oslo_check.py's
+# namespaces), with type, choices and bounds; it is kept beside the venv.
 # The auth plugin options of a section with auth_type (keystone_authtoken,
 # cinder's nova and service_user) are not in that dump: keystoneauth
 # registers them when it loads the plugin. The "password" plugin's are added.
-# Libraries newer than the 2025.1 release that break its imports are held
-# back: oslo.utils 9 removed secretutils.md5 and os-brick 6.11 its Windows
-# connectors, both of which cinder 26 imports.
-HELD_BACK = {"cinder": ["oslo.utils<9", "os-brick<6.11"]}
-RELEASES = {  # 2025.1 (Epoxy)
-    "glance": "glance==30.0.0",
-    "cinder": "cinder==26.0.0",
-    "manila": "manila==20.0.0",
-    "barbican": "barbican==20.0.0",
-    "designate": "designate==20.0.0",
-}
-OSLO_CACHE = ROOT / ".cache" / "oslo"
+OSLO_CHECK = Path(__file__).with_name("oslo_check.py")
 
 _DUMP = r"""
-import json, subprocess, sys, tempfile
+import json, sys
 from importlib.metadata import entry_points
-import yaml
+sys.path.insert(0, sys.argv[3])
 from keystoneauth1 import loading
+from oslo_config import cfg, generator
+from oslo_check import namespaces
+wanted = set(namespaces(sys.argv[2]))
 spaces, unloadable = [], {}
 for entry in sorted(entry_points(group="oslo.config.opts"), key=lambda e: e.name):
+    if entry.name not in wanted:
+        continue
     try:
         entry.load()()
     except Exception as exc:  # an optional driver's library is not installed
         unloadable[entry.name] = repr(exc)
     else:
         spaces.append(entry.name)
-with tempfile.NamedTemporaryFile(suffix=".yaml") as out:
-    args = [sys.prefix + "/bin/oslo-config-generator", "--format", "yaml",
-            "--output-file", out.name]
-    for name in spaces:
-        args += ["--namespace", name]
-    subprocess.run(args, check=True, capture_output=True)
-    data = yaml.safe_load(open(out.name))
+# What `oslo-config-generator --format yaml --namespace ...` writes, made
+# here rather than by the command, which would import it all again.
+conf = cfg.ConfigOpts()
+generator.register_cli_opts(conf)
+conf([arg for name in spaces for arg in ("--namespace", name)] + ["--format", "yaml"])
+conf.register_opts(generator._generator_opts)
+data = generator._generate_machine_readable_data(
+    generator._get_groups(generator._list_opts(conf.namespace)), conf)
 groups = {}
 for group, body in data["options"].items():
     groups[group] = {o["name"].replace("-", "_"): {
@@ -96,30 +90,18 @@ json.dump({"namespaces": spaces, "unloadable": unloadable, "groups": groups,
           open(sys.argv[1], "w"))
 """
 
-
-class ReleaseUnavailable(RuntimeError):
-    """pip could not install the release (no package index reachable)."""
+ReleaseUnavailable = releases.Unavailable
 
 
 def oslo_options(service: str) -> dict:
-    """The option data of `service`'s 2025.1 release (built on first use)."""
-    requirement = RELEASES[service]
-    data = OSLO_CACHE / f"{requirement.replace('==', '-')}.json"
+    """The option data of `service`'s 2025.1 release (dumped on first use)."""
+    python = releases.python()
+    digest = hashlib.sha256((_DUMP + OSLO_CHECK.read_text()).encode()).hexdigest()[:12]
+    data = python.parent.parent / f"{service}-options-{digest}.json"
     if not data.exists():
-        venv = OSLO_CACHE / service
-        if not (venv / "bin" / "oslo-config-generator").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-            result = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
-                                     "--disable-pip-version-check", requirement,
-                                     *HELD_BACK.get(service, [])],
-                                    capture_output=True, text=True, timeout=600)
-            if result.returncode != 0:
-                raise ReleaseUnavailable(f"pip install {requirement} failed:\n{result.stderr[-2000:]}")
         tmp = data.with_suffix(".partial")
-        result = subprocess.run([str(venv / "bin" / "python"), "-c", _DUMP, str(tmp)],
-                                capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, f"option dump of {requirement} failed:\n{result.stderr[-3000:]}"
+        result = releases.run(["-c", _DUMP, str(tmp), releases.distribution(service),
+                               str(OSLO_CHECK.parent)], timeout=600)
+        assert result.returncode == 0, f"option dump of {service}:\n{result.stderr[-3000:]}"
         tmp.rename(data)
-        # The dump is all the tests read; the venv is about 500 MB.
-        shutil.rmtree(venv)
     return json.loads(data.read_text())

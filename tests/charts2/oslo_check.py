@@ -1,30 +1,71 @@
 """Check oslo config files against a service's own option definitions.
 
-Run with the python of a venv that holds one OpenStack service release
-(tests/charts2/conftest.py builds them under .cache/oslo/). It loads every
-option that the venv registers (entry points `oslo.config.opts`) and prints
-one JSON list of problems: unknown sections or options, values of the wrong
-type, duplicate sections or keys. It never changes the files.
+Run with the python of the venv that holds the OpenStack releases
+(tests/releases.py). It loads every option that DIST registers, with the
+distributions its requirements reach (entry points `oslo.config.opts`), and
+prints one JSON list of problems: unknown sections or options, values of the
+wrong type, duplicate sections or keys. It never changes the files.
 
-    python oslo_check.py FILE...
+    python oslo_check.py DIST FILE...
+    python oslo_check.py --namespaces DIST    (the entry point names, as JSON)
 """
 from __future__ import annotations
 
 import json
 import re
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import distribution, distributions
 
 from keystoneauth1 import loading as ks_loading
 from oslo_config import generator
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]\s*$")
 _OPTION = re.compile(r"^(?P<key>[^=\s][^=]*?)\s*=\s*(?P<value>.*)$")
 
 
-def _options() -> dict[str, dict[str, object]]:
-    """{group: {option name or deprecated name: Opt}} of every namespace."""
-    names = sorted({e.name for e in entry_points(group="oslo.config.opts")})
+def _reached(dist: str) -> set[str]:
+    """`dist` and every distribution its requirements reach, as an install of
+    `dist` alone brings them: environment markers evaluated, extras only
+    where a requirement asks for them."""
+    reached: dict[str, set[str]] = {}
+    todo = [(dist, frozenset())]
+    while todo:
+        name, extras = todo.pop()
+        key = canonicalize_name(name)
+        if key in reached and extras <= reached[key]:
+            continue
+        reached.setdefault(key, set()).update(extras)
+        for line in distribution(name).requires or []:
+            requirement = Requirement(line)
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate({"extra": e}) for e in {"", *extras}):
+                todo.append((requirement.name, frozenset(requirement.extras)))
+    return set(reached)
+
+
+def namespaces(dist: str) -> list[str]:
+    """The oslo.config.opts entry points of `dist` and of what it reaches: the
+    options a venv holding `dist` alone registers. A name that a distribution
+    outside them registers too is an error: loaders are looked up by name."""
+    reached = _reached(dist)
+    inside, outside = set(), set()
+    for found in distributions():
+        names = {e.name for e in found.entry_points.select(group="oslo.config.opts")}
+        if canonicalize_name(found.metadata["Name"]) in reached:
+            inside |= names
+        else:
+            outside |= names
+    if inside & outside:
+        raise SystemExit(f"{dist}: oslo.config.opts entry points of the same name outside "
+                         f"what it requires: {sorted(inside & outside)}")
+    return sorted(inside)
+
+
+def _options(dist: str) -> dict[str, dict[str, object]]:
+    """{group: {option name or deprecated name: Opt}} of every namespace of `dist`."""
+    names = namespaces(dist)
     groups: dict[str, dict[str, object]] = {}
     for _namespace, listing in generator._list_opts(names):
         for group, opts in listing:
@@ -103,8 +144,12 @@ def check(path: str, groups) -> list[dict]:
     return problems
 
 
-def main(paths: list[str]) -> int:
-    groups = _options()
+def main(argv: list[str]) -> int:
+    if argv[0] == "--namespaces":
+        print(json.dumps(namespaces(argv[1])))
+        return 0
+    dist, *paths = argv
+    groups = _options(dist)
     problems = [p for path in paths for p in check(path, groups)]
     print(json.dumps(problems))
     return 0

@@ -2,7 +2,7 @@
 render is strict INI (no duplicate section or key) and a valid configuration
 for the service's own 2025.1 release: only sections and options that release
 registers, values of the option's type (tests/charts2/oslo_check.py, run in
-a venv holding that release). Every file a Kolla config.json copies exists,
+the venv of tests/releases.py). Every file a Kolla config.json copies exists,
 on every node the workload runs on."""
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import json
 
 import pytest
 
-from tests.charts2.conftest_a import (CHARTS_A, HOSTNAME_ANNOTATION, RELEASES, install_releases,
-                                      kolla_etc, kolla_files, oslo_problems, pod_spec, render,
-                                      values_a, workloads)
+from tests import releases
+from tests.charts2.conftest_a import (CHARTS_A, HOSTNAME_ANNOTATION, kolla_etc, kolla_files,
+                                      oslo_problems, pod_spec, render, values_a, workloads)
+
+# The 2025.1 releases are installed in the background from the session's start.
+pytestmark = pytest.mark.releases
 
 # Secret keys that are oslo config files, per chart (the rest are Apache
 # sites, libvirt files, JSON and scripts).
@@ -50,8 +53,8 @@ def rendered(tree_a, tmp_path_factory) -> dict[str, list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def releases():
-    install_releases(sorted(RELEASES))
+def release_env():
+    return releases.python()
 
 
 @pytest.mark.parametrize("chart", CHARTS_A)
@@ -70,13 +73,13 @@ def test_every_oslo_config_file_is_strict_ini(rendered, chart):
 
 
 @pytest.mark.parametrize("chart", CHARTS_A)
-def test_every_oslo_config_file_is_valid_for_the_2025_1_release(rendered, releases, chart,
+def test_every_oslo_config_file_is_valid_for_the_2025_1_release(rendered, release_env, chart,
                                                                  tmp_path):
     files = oslo_files(chart, rendered[chart])
     assert oslo_problems(chart, files, tmp_path) == []
 
 
-def test_the_release_check_finds_unknown_options_wrong_types_and_duplicates(releases, tmp_path):
+def test_the_release_check_finds_unknown_options_wrong_types_and_duplicates(release_env, tmp_path):
     bad = ("[DEFAULT]\ndebug = sometimes\nno_such_option = 1\n"
            "[vnc]\nnovncproxy_port = 6080\nnovncproxy_port = 6081\n"
            "[no_such_section]\nx = 1\n")

@@ -21,8 +21,7 @@ NETWORK_AGENTS = ("l3-agent", "dhcp-agent", "metadata-agent", "ovs-agent", "open
 
 @pytest.fixture(scope="module")
 def placed(tree_a) -> list[dict]:
-    result = tree_a.template(REGION, *tree_a.helm.post_renderer_args(f"--region={REGION}"))
-    return documents(result.stdout)
+    return documents(tree_a.rendered(REGION, *tree_a.helm.post_renderer_args(f"--region={REGION}")))
 
 
 def ours(objects: list[dict]) -> list[dict]:

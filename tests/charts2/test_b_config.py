@@ -2,7 +2,7 @@
 charts render is strict INI (no duplicate section or option), and holds only
 sections and options that the service's own 2025.1 release registers, with
 values of the right type (the option data comes from oslo-config-generator
-run against that release, see conftest_b.oslo_options)."""
+run against that release, see conftest_b.oslo_options and tests/releases.py)."""
 from __future__ import annotations
 
 import ipaddress
@@ -14,6 +14,9 @@ import pytest
 from tests.charts.conftest import built_chart_tree
 from tests.charts2.conftest_b import (REGION, ReleaseUnavailable, by_name,
                                       oslo_options, secret_data, strict_ini)
+
+# The 2025.1 releases are installed in the background from the session's start.
+pytestmark = pytest.mark.releases
 
 # Which rendered Secret keys are oslo config files, per service.
 # service: [(Secret, the keys that are oslo config files)]; the storage nodes'

@@ -25,7 +25,7 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 @pytest.fixture(scope="module")
 def rendered(helm, tmp_path_factory) -> str:
     tree = built_chart_tree(helm, tmp_path_factory)
-    return tree.template(REGION, *helm.post_renderer_args(f"--region={REGION}")).stdout
+    return tree.rendered(REGION, *helm.post_renderer_args(f"--region={REGION}"))
 
 
 @pytest.fixture(scope="module")

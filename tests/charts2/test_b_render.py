@@ -16,7 +16,7 @@ import pytest
 from tests.charts2.conftest_b import (DOMAIN, REGION, SERVICES, by_name, job,
                                       kolla_command, kolla_etc, kolla_files, of_service, pod_spec,
                                       secret_data)
-from tests.charts.conftest import built_chart_tree, region_values
+from tests.charts.conftest import built_chart_tree, documents, region_values
 
 # service: (API workload and Service name, port, Ingress name, Keystone service types)
 APIS = {
@@ -68,7 +68,7 @@ def tree(helm, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def objects(tree) -> list[dict]:
-    return tree.render(REGION)
+    return documents(tree.rendered(REGION))
 
 
 @pytest.fixture(scope="module")

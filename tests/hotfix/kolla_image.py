@@ -3,8 +3,9 @@
 A venv laid out as Kolla's openstack-base lays out /var/lib/kolla/venv: made
 by the system's python3 (`python3 -m venv`), with Kolla's version-free
 `lib/python3 -> python3.X` symlink, owned by root, holding a real 2025.1
-release from PyPI. It is built once into .cache/kolla/<service> (like the
-release venvs of tests/charts2) and mounted at /var/lib/kolla/venv by
+release from PyPI, installed by uv with the versions of tests/releases.py's
+lock. It is built once into .cache/kolla/<service>, in the background while
+the session runs (tests/releases.py), and mounted at /var/lib/kolla/venv by
 `kubelet`. Unlike Kolla's, it does not see the system's site-packages: this
 machine's Debian packages (an old pyOpenSSL) would break the release.
 
@@ -15,15 +16,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import releases
 from tests.conftest import ROOT
 
 CACHE = ROOT / ".cache" / "kolla"
 RELEASES = {"nova": "nova>=31,<32"}   # the 2025.1 (Epoxy) series
-LAYOUT = "kolla-2025.1-venv-1"        # changes when the build below changes
+LAYOUT = "kolla-2025.1-venv-2"        # changes when the build below changes
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 # name: (uid, gid); Kolla creates every user with a group of the same id.
@@ -81,9 +82,10 @@ def identity(user: str) -> tuple[int, int, list[int]]:
 
 def build(service: str) -> Path:
     """The cached venv of `service`'s 2025.1 release, built on first use."""
+    releases.wait("kolla")  # a background build of this venv
     venv = CACHE / service
     marker = venv / ".installed"
-    wanted = f"{LAYOUT} {RELEASES[service]}"
+    wanted = f"{LAYOUT} {RELEASES[service]} {releases.LOCK.name} {releases.env().name}"
     if marker.is_file() and marker.read_text() == wanted:
         return venv
     old = os.umask(0o022)  # readable by the image's users, whatever the caller's umask
@@ -97,10 +99,12 @@ def build(service: str) -> Path:
                                 "import sys; print('%d.%d' % sys.version_info[:2])"],
                                check=True, capture_output=True, text=True).stdout.strip()
         (venv / "lib" / "python3").symlink_to(f"python{short}")  # as openstack-base does
-        result = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python3"),
-                                 "install", "--quiet", "--disable-pip-version-check",
-                                 RELEASES[service]], capture_output=True, text=True, timeout=1800)
-        assert result.returncode == 0, f"pip install {RELEASES[service]}:\n{result.stderr[-3000:]}"
+        # Copies, not links into uv's cache, and bytecode, as pip in a Kolla build writes it.
+        result = subprocess.run([str(releases.UV), "pip", "install", "--quiet",
+                                 "--python", str(venv / "bin" / "python3"), "--link-mode", "copy",
+                                 "--compile-bytecode", "-c", str(releases.LOCK), RELEASES[service]],
+                                capture_output=True, text=True, timeout=1800)
+        assert result.returncode == 0, f"uv pip install {RELEASES[service]}:\n{result.stderr[-3000:]}"
     finally:
         os.umask(old)
     marker.write_text(wanted)

@@ -23,7 +23,9 @@ from tests.conftest import ROOT
 from tests.hotfix import kolla_image, kubelet
 
 WHY_NOT = kubelet.can_run() or kolla_image.cannot_build()
-pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT))
+# The Kolla venv is built in the background from the session's start (tests/releases.py).
+pytestmark = [pytest.mark.skipif(WHY_NOT is not None, reason=str(WHY_NOT)),
+              pytest.mark.releases(kolla=WHY_NOT is None)]
 
 REGION_PATCHES = ROOT / "overlays" / "europe-example-region" / "patches"
 VENDOR = 'NOVA_VENDOR = "OpenStack Foundation"\n'

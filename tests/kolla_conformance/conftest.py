@@ -21,8 +21,7 @@ def load(text: str) -> list[dict]:
 @pytest.fixture(scope="session")
 def region(helm4, tmp_path_factory) -> Region:
     tree = built_chart_tree(helm4, tmp_path_factory)
-    text = tree.template(REGION, *helm4.post_renderer_args(f"--region={REGION}")).stdout
-    return Region(load(text))
+    return Region(load(tree.rendered(REGION, *helm4.post_renderer_args(f"--region={REGION}"))))
 
 
 LIVE_VALUES = Path(__file__).resolve().parents[2] / "overlays" / "live" / "values.yaml"
