@@ -264,6 +264,20 @@ def test_l3_and_dhcp_agents_share_the_host_network_namespaces(rendered):
         assert spec["containers"][0]["securityContext"]["privileged"] is True
 
 
+def test_the_ovs_agent_shares_the_nodes_open_vswitch_run_dir_with_openvswitch(rendered):
+    """ovs-ofctl reaches br-int through its management socket in /run/openvswitch
+    (found live: "br-int is not a bridge or a socket" without it)."""
+    by_host = pinned(rendered["neutron"])
+    paths = {}
+    for component in ("ovs-agent", "openvswitch"):
+        spec = pod_spec(by_host[(component, "net-001")])
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        paths[component] = {volumes[m["name"]]["hostPath"]["path"]
+                            for c in spec["containers"] for m in c["volumeMounts"]
+                            if m["mountPath"] == "/run/openvswitch" and "hostPath" in volumes[m["name"]]}
+    assert paths["ovs-agent"] == paths["openvswitch"] == {"/run/openvswitch"}
+
+
 def test_every_agent_takes_its_host_from_its_node(rendered):
     """nova-compute's host and its OVS agent's host must agree for port binding."""
     for ds in group_daemonsets(rendered["neutron"], "ovs-agent").values():

@@ -72,7 +72,8 @@ A control-plane Deployment: one Kolla container started through the image's
 own entrypoint, with the nova-etc config of its role.
 
   include "nova.deployment" (dict "ctx" $ "component" "conductor" "image" "nova-conductor" "replicas" 1 "files" (list "nova.conf"))
-Optional: "port" (container port number, named "api") and "probe" (HTTP path).
+Optional: "port" (container port number, named "api"), "probe" (HTTP path) and
+"wait_keystone" (wait for the service user first: osh-lib.wait-keystone-user).
 */}}
 {{- define "nova.deployment" -}}
 {{- $ctx := .ctx -}}
@@ -97,6 +98,11 @@ spec:
       {{- include "osh-lib.pod-access" (dict "ctx" $ctx) | nindent 6 }}
       securityContext:
         {{- include "nova.pod-security-context" $ctx | nindent 8 }}
+      {{- if .wait_keystone }}
+      initContainers:
+        {{- include "osh-lib.wait-keystone-user" (dict "ctx" $ctx "image" .image "file" "nova.conf" "resources" .resources
+              "mounts" (list (dict "name" "kolla-config" "mountPath" "/var/lib/kolla/config_files" "readOnly" true))) | nindent 8 }}
+      {{- end }}
       containers:
         - name: {{ .component }}
           image: {{ include "osh-lib.image" (dict "ctx" $ctx "image" .image) }}

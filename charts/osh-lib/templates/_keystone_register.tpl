@@ -50,7 +50,8 @@ metadata:
   labels:
     {{- include "osh-lib.labels" (dict "ctx" $ctx "component" "ks-register") | nindent 4 }}
 spec:
-  # Retries until Keystone answers and its bootstrap has made the admin.
+  # The script itself waits for Keystone (up to 10 minutes); the retries
+  # cover what it does not (a Keystone restart in the middle).
   backoffLimit: 12
   template:
     metadata:
@@ -125,16 +126,32 @@ stringData:
 {{/* The registration script; its inputs come from the environment. */}}
 {{- define "osh-lib.ks-register-script" -}}
 set -eu
+# Keystone may still be starting (its API, or the bootstrap that makes the
+# admin): wait here for a token, up to 10 minutes, instead of failing and
+# being restarted by the Job.
+tries=0
+until openstack token issue -f value -c id >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 120 ]; then
+        openstack token issue -f value -c id >/dev/null
+    fi
+    sleep 5
+done
+# Every service's registration runs at once, and the project and roles are
+# shared: what another Job created between the show and the create is a
+# conflict, and the show after it finds it.
 project=service
 openstack project show --domain default "$project" >/dev/null 2>&1 ||
-    openstack project create --domain default --description "Service project" "$project"
+    openstack project create --domain default --description "Service project" "$project" >/dev/null 2>&1 ||
+    openstack project show --domain default "$project" >/dev/null
 if user=$(openstack user show --domain default -f value -c id "$OSH_SERVICE_USER" 2>/dev/null); then
     openstack user set --password "$OSH_SERVICE_PASSWORD" "$user"
 else
     openstack user create --domain default --password "$OSH_SERVICE_PASSWORD" "$OSH_SERVICE_USER"
 fi
 for role in $OSH_ROLES; do
-    openstack role show "$role" >/dev/null 2>&1 || openstack role create "$role"
+    openstack role show "$role" >/dev/null 2>&1 || openstack role create "$role" >/dev/null 2>&1 ||
+        openstack role show "$role" >/dev/null
     openstack role add --project "$project" --project-domain default \
         --user "$OSH_SERVICE_USER" --user-domain default "$role"
 done

@@ -37,3 +37,52 @@ their own database sync and exit before the command.
 - name: KOLLA_SKIP_EXTEND_START
   value: "true"
 {{- end -}}
+
+{{/*
+An init container that waits, up to 15 minutes, until the service's Keystone
+user gets a token with the credentials of its config file's
+[keystone_authtoken]. Services that call Keystone as they start (nova's
+conductor and scheduler reach placement) exit on a 401 until their
+registration Job has made the user, and each exit is a restart; waiting here
+keeps their containers' restart counts at what they really are. It runs the
+service's own image (its keystoneauth1) as the image's user, and reads the
+file from the pod's Kolla config volume.
+
+  include "osh-lib.wait-keystone-user" (dict "ctx" $ "image" "nova-conductor" "file" "nova.conf" "mounts" (list ...) "resources" ...)
+*/}}
+{{- define "osh-lib.wait-keystone-user" -}}
+- name: wait-keystone-user
+  image: {{ include "osh-lib.image" (dict "ctx" .ctx "image" .image) }}
+  imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" .ctx) }}
+  command:
+    - python3
+    - -c
+    - |
+      import configparser, sys, time
+      from keystoneauth1 import session
+      from keystoneauth1.identity import generic
+      conf = configparser.ConfigParser(interpolation=None, strict=False)
+      conf.read(sys.argv[1])
+      a = conf["keystone_authtoken"]
+      auth = generic.Password(auth_url=a["auth_url"], username=a["username"], password=a["password"],
+                         project_name=a["project_name"],
+                         user_domain_name=a.get("user_domain_name", "Default"),
+                         project_domain_name=a.get("project_domain_name", "Default"))
+      deadline = time.monotonic() + 900
+      while True:
+          try:
+              session.Session(auth=auth, timeout=10).get_token()
+              sys.exit(0)
+          except Exception as error:
+              if time.monotonic() > deadline:
+                  sys.exit(f"Keystone user {a['username']} got no token in 15 minutes: {error}")
+              print(f"waiting for Keystone user {a['username']}: {error}", flush=True)
+              time.sleep(5)
+    - /var/lib/kolla/config_files/{{ .file }}
+  {{- with .resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    {{- toYaml .mounts | nindent 4 }}
+{{- end -}}

@@ -1,0 +1,107 @@
+"""osh-lib.wait-keystone-user, the init container of nova's conductor and
+scheduler: its rendered command, run by the 2025.1 releases' Python (the
+keystoneauth1 the nova image has) against a stand-in Keystone, waits through
+401s until the user gets a token, with the credentials of the rendered
+nova.conf."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from tests import releases
+from tests.charts2.conftest_a import kolla_files, named, pod_spec, render, values_a
+
+pytestmark = pytest.mark.releases
+
+
+class Keystone(BaseHTTPRequestHandler):
+    """Version discovery at /, and /v3/auth/tokens refusing the first
+    `refusals` requests with 401."""
+    refusals = 0
+    requests: list[dict] = []
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code: int, body: dict, headers: dict | None = None):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        base = f"http://127.0.0.1:{self.server.server_port}"
+        self.reply(300, {"versions": {"values": [
+            {"id": "v3.14", "status": "stable", "links": [{"rel": "self", "href": f"{base}/v3/"}]}]}})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(body)
+        if len(type(self).requests) <= type(self).refusals:
+            return self.reply(401, {"error": {"code": 401, "message": "The request you have made requires authentication."}})
+        user = body["auth"]["identity"]["password"]["user"]
+        self.reply(201, {"token": {
+            "methods": ["password"], "expires_at": "2099-01-01T00:00:00.000000Z",
+            "issued_at": "2026-01-01T00:00:00.000000Z",
+            "user": {"id": "u1", "name": user["name"], "domain": {"id": "default", "name": "Default"}},
+            "project": {"id": "p1", "name": "service", "domain": {"id": "default", "name": "Default"}},
+            "roles": [{"id": "r1", "name": "service"}], "catalog": []}},
+            {"X-Subject-Token": "token"})
+
+
+@pytest.fixture()
+def keystone():
+    server = HTTPServer(("127.0.0.1", 0), Keystone)
+    Keystone.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def conductor(tree_a, tmp_path_factory):
+    objects = render(tree_a, "nova", values_a("nova"), tmp_path_factory.mktemp("wait"))
+    deployment = named(objects, "Deployment", "nova-conductor")
+    [init] = [c for c in pod_spec(deployment)["initContainers"] if c["name"] == "wait-keystone-user"]
+    return init, kolla_files(objects, deployment)
+
+
+def run(init: dict, files: dict, keystone, tmp_path, refusals: int, timeout: float = 60):
+    Keystone.refusals = refusals
+    conf = re.sub(r"(?m)^auth_url = .*$", f"auth_url = http://127.0.0.1:{keystone.server_port}",
+                  files["nova.conf"])
+    path = tmp_path / "nova.conf"
+    path.write_text(conf)
+    program, flag, script, config_file = init["command"]
+    assert (program, flag, config_file) == ("python3", "-c", "/var/lib/kolla/config_files/nova.conf")
+    # The 5 s between tries is the container's; here, none.
+    script = script.replace("time.sleep(5)", "time.sleep(0)")
+    return releases.run(["-c", script, str(path)], timeout=timeout)
+
+
+def test_waits_through_401_until_the_user_gets_a_token(conductor, keystone, tmp_path):
+    init, files = conductor
+    result = run(init, files, keystone, tmp_path, refusals=3)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("waiting for Keystone user nova") == 3
+    password = values_a("nova")["keystone_password"]
+    assert len(Keystone.requests) == 4
+    user = Keystone.requests[-1]["auth"]["identity"]["password"]["user"]
+    assert (user["name"], user["password"]) == ("nova", password)
+
+
+def test_the_conductor_and_scheduler_wait_and_the_api_does_not(tree_a, tmp_path):
+    objects = render(tree_a, "nova", values_a("nova"), tmp_path)
+    waits = {d["metadata"]["name"] for d in objects if d["kind"] == "Deployment"
+             and any(c["name"] == "wait-keystone-user" for c in pod_spec(d).get("initContainers") or [])}
+    assert waits == {"nova-conductor", "nova-scheduler"}
