@@ -84,7 +84,13 @@ def install(region: str, *, release: str = "europe", namespace: str = "openstack
             overlay: Path | None = None, extra: list[str] = ()) -> Helm:
     helm = Helm(helm_major)
     chart = paths.ROOT / "charts" / region
-    for directory in (paths.ROOT / "charts" / "openstack", chart):
+    # Bottom-up: a service chart's own packed osh-lib would otherwise stay as
+    # it was when last built, and shadow the umbrella's fresh one.
+    services = sorted(d for d in (paths.ROOT / "charts").iterdir()
+                      if d not in (chart, paths.ROOT / "charts" / "openstack")
+                      and "dependencies:" in ((d / "Chart.yaml").read_text()
+                                              if (d / "Chart.yaml").exists() else ""))
+    for directory in (*services, paths.ROOT / "charts" / "openstack", chart):
         helm("dependency", "build", str(directory), quiet=True)
     prepare_cluster(namespace)
     # The charts run images built here and never pulled (pullPolicy Never):
