@@ -357,6 +357,17 @@ BIND9 = ("--set-json", 'openstack.designate.bind9={"enabled":true,"cluster_ip":"
          "--set", "openstack.designate.pool.mdns_address=")
 
 
+def test_a_registration_job_template_follows_its_secret(tree, objects):
+    """The post-renderer names a Job by its pod template (postrender/jobnames.py):
+    a changed password or script in the registration Secret must change it."""
+    other = tree.render(REGION, "--set", "openstack.glance.keystone_password=another-password")
+    key = "checksum/secret-ks-register"
+    assert job(other, "glance-ks-register")["spec"]["template"]["metadata"]["annotations"][key] != \
+        job(objects, "glance-ks-register")["spec"]["template"]["metadata"]["annotations"][key]
+    assert job(other, "cinder-ks-register")["spec"]["template"] == \
+        job(objects, "cinder-ks-register")["spec"]["template"]
+
+
 def test_designate_runs_no_bind9_of_its_own_by_default(objects):
     assert not [o for o in objects if o["metadata"]["name"] == "designate-bind9"]
     assert "named.conf" not in by_name(objects, "Secret", "designate-etc")["stringData"]

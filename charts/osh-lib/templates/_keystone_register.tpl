@@ -57,6 +57,11 @@ spec:
     metadata:
       labels:
         {{- include "osh-lib.labels" (dict "ctx" $ctx "component" "ks-register") | nindent 8 }}
+      # The script and password are in the Secret: a change to them changes
+      # the pod template, so the Job's name (openstack-helm.org/job-name)
+      # and the registration runs again.
+      annotations:
+        {{- include "osh-lib.checksums" (dict "ctx" $ctx "templates" (list .secret_template)) | nindent 8 }}
     spec:
       {{- include "osh-lib.pod-access" (dict "ctx" $ctx) | nindent 6 }}
       restartPolicy: OnFailure
