@@ -52,7 +52,7 @@ DB_SYNC = {
     "designate": "designate-manage database sync",
 }
 ENGINES = {"glance": "postgresql", "cinder": "postgresql", "manila": "postgresql",
-           "barbican": "postgresql", "designate": "mariadb"}
+           "barbican": "mariadb", "designate": "mariadb"}
 CONF = {"glance": "glance-api.conf", "cinder": "cinder.conf", "manila": "manila.conf",
         "barbican": "barbican.conf", "designate": "designate.conf"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
