@@ -79,19 +79,25 @@ def prepare_cluster(namespace: str) -> None:
                     "pod-security.kubernetes.io/warn=baseline")
 
 
+def build_dependencies(helm: "Helm", chart: Path) -> None:
+    """`helm dependency build` of every chart, bottom-up: the service charts,
+    the umbrella, then the region `chart`. A service chart's own packed
+    osh-lib would otherwise stay as it was when last built, and shadow the
+    umbrella's fresh one."""
+    umbrella = paths.ROOT / "charts" / "openstack"
+    services = sorted(d for d in (paths.ROOT / "charts").iterdir()
+                      if d not in (chart, umbrella) and (d / "Chart.yaml").exists()
+                      and "dependencies:" in (d / "Chart.yaml").read_text())
+    for directory in (*services, umbrella, chart):
+        helm("dependency", "build", str(directory), quiet=True)
+
+
 def install(region: str, *, release: str = "europe", namespace: str = "openstack",
             only: list[str] | None = None, helm_major: str = "4", values: list[Path] = (),
             overlay: Path | None = None, extra: list[str] = ()) -> Helm:
     helm = Helm(helm_major)
     chart = paths.ROOT / "charts" / region
-    # Bottom-up: a service chart's own packed osh-lib would otherwise stay as
-    # it was when last built, and shadow the umbrella's fresh one.
-    services = sorted(d for d in (paths.ROOT / "charts").iterdir()
-                      if d not in (chart, paths.ROOT / "charts" / "openstack")
-                      and "dependencies:" in ((d / "Chart.yaml").read_text()
-                                              if (d / "Chart.yaml").exists() else ""))
-    for directory in (*services, paths.ROOT / "charts" / "openstack", chart):
-        helm("dependency", "build", str(directory), quiet=True)
+    build_dependencies(helm, chart)
     prepare_cluster(namespace)
     # The charts run images built here and never pulled (pullPolicy Never):
     # containerd gets every built one it lacks; one not built yet fails its

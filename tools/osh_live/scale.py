@@ -295,8 +295,7 @@ def scale_run(args) -> int:
     values_file.write_text(yaml.safe_dump(values, width=1 << 20))
     helm = install.Helm(args.helm, PLANE.kubeconfig())
     chart = paths.ROOT / "charts" / REGION
-    for directory in (paths.ROOT / "charts" / "openstack", chart):
-        helm("dependency", "build", str(directory), quiet=True)
+    install.build_dependencies(helm, chart)
     overlay = paths.ROOT / "overlays" / REGION
     mark = time.monotonic()
     helm("install", RELEASE, str(chart), "--namespace", NAMESPACE, "-f", str(values_file),
