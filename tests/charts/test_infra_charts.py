@@ -53,6 +53,17 @@ def test_pvc_size_and_storage_class_are_values(chart_tree, objects):
     assert claim["storageClassName"] == "fast-ssd"
 
 
+def test_both_databases_take_more_connections_than_their_defaults(chart_tree, objects):
+    """MariaDB's default is 151, PostgreSQL's 100: a region's services run out."""
+    mariadb = by_kind(objects, "StatefulSet")["mariadb"]["spec"]["template"]["spec"]["containers"][0]
+    assert mariadb["args"] == ["--max_connections=1000"]
+    postgresql = by_kind(objects, "StatefulSet")["postgresql"]["spec"]["template"]["spec"]["containers"][0]
+    assert "max_connections=500" in postgresql["args"]
+    more = chart_tree.render(REGION, "--set", "openstack.mariadb.parameters.max_connections=4000")
+    assert by_kind(more, "StatefulSet")["mariadb"]["spec"]["template"]["spec"]["containers"][0] \
+        ["args"] == ["--max_connections=4000"]
+
+
 def test_one_init_job_per_service_database_on_its_engine(objects):
     jobs = {name.rsplit("-", 1)[0]: job for name, job in by_kind(objects, "Job").items()}
     assert {"postgresql-db-init-keystone", "postgresql-db-init-nova",
