@@ -30,6 +30,5 @@ LIVE_VALUES = Path(__file__).resolve().parents[2] / "overlays" / "live" / "value
 @pytest.fixture(scope="session")
 def live_region(helm4, tmp_path_factory) -> Region:
     tree = built_chart_tree(helm4, tmp_path_factory)
-    text = tree.template(REGION, "-f", str(LIVE_VALUES),
-                         *helm4.post_renderer_args(f"--region={REGION}")).stdout
-    return Region(load(text))
+    return Region(load(tree.rendered(REGION, "-f", str(LIVE_VALUES),
+                                     *helm4.post_renderer_args(f"--region={REGION}"))))
