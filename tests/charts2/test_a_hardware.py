@@ -88,6 +88,34 @@ def test_kvm_hypervisors_run_in_one_daemonset_per_node_group_and_component(rende
             assert ds["spec"]["template"]["metadata"]["labels"]["openstack-helm.org/hypervisor-kind"] == "kvm"
 
 
+def test_libvirt_keeps_its_guests_state_on_the_host(rendered):
+    """A new libvirt pod must find the guests the old one started: their
+    definitions, secrets, runtime state and cgroups are the host's, so a
+    rollout of the DaemonSet neither forgets nor stops them."""
+    for name, ds in group_daemonsets(rendered["nova"], "libvirt").items():
+        spec = pod_spec(ds)
+        assert spec["hostPID"], name
+        host = {v["name"]: v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v}
+        mounts = {m["mountPath"]: m["name"] for m in spec["containers"][0]["volumeMounts"]}
+        for path in ("/etc/libvirt/qemu", "/etc/libvirt/secrets", "/run/libvirt",
+                     "/var/lib/libvirt", "/sys/fs/cgroup"):
+            assert host.get(mounts.get(path)) == path, (name, path)
+
+
+def test_qemu_limits_come_from_nova_values_and_0_leaves_the_hosts(tree_a, tmp_path):
+    def qemu_conf(conf: dict) -> list[str]:
+        values = values_a("nova")
+        values["conf"] = {**values.get("conf", {}), **conf}
+        objects = render(tree_a, "nova", values, tmp_path)
+        libvirt = next(iter(group_daemonsets(objects, "libvirt").values()))
+        return kolla_etc(objects, libvirt)["/etc/libvirt/qemu.conf"].splitlines()
+
+    default = qemu_conf({})
+    assert {"max_files = 32768", "max_processes = 131072"} <= set(default)
+    assert {"max_files = 0", "max_processes = 0"} <= set(qemu_conf({"qemu_max_files": 0,
+                                                                    "qemu_max_processes": 0}))
+
+
 def test_a_kvm_compute_takes_its_host_from_its_node(rendered):
     objects = rendered["nova"]
     compute = pinned(objects)[("compute", "kvm-002")]

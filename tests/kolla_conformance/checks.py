@@ -61,6 +61,17 @@ def _exec_lines(text: str) -> list[str]:
     return out
 
 
+def _programs(c: Container, region: Region) -> list[str]:
+    """What the container runs: its command's program and, when that is a
+    shell running a mounted script, the programs the script execs."""
+    argv = c.argv()[0]
+    if not argv:
+        return []
+    script = _script(argv)
+    text = region.mounted_file(c, script) if script else None
+    return [posixpath.basename(argv[0])] + [posixpath.basename(p) for p in _exec_lines(text or "")]
+
+
 def command_exists(c: Container, region: Region) -> list[str]:
     if c.image not in dockerfile.image_dirs():
         return []
@@ -286,11 +297,10 @@ def _unreachable_sockets(c: Container, region: Region, user: str, uid: int,
             continue
         servers = []
         for other in region.containers:
-            argv = other.argv()[0]
-            program = posixpath.basename(argv[0]) if argv else ""
-            if program in SOCKET_SERVERS and other.image in dockerfile.image_dirs() \
-                    and _host_path(other, socket) == host:
-                servers.append((other, program))
+            for program in _programs(other, region):
+                if program in SOCKET_SERVERS and other.image in dockerfile.image_dirs() \
+                        and _host_path(other, socket) == host:
+                    servers.append((other, program))
         if not servers:
             problems.append(f"{c.where}: opens the socket {socket} ({named}), and no container "
                             "of the region serves it on the same host path")

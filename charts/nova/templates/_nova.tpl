@@ -154,7 +154,7 @@ nova-compute.conf: |
 libvirtd.conf: |
   {{- .Files.Get "files/libvirtd.conf" | trim | nindent 2 }}
 qemu.conf: |
-  {{- .Files.Get "files/qemu.conf" | trim | nindent 2 }}
+  {{- tpl (.Files.Get "files/qemu.conf") . | trim | nindent 2 }}
 {{- range tuple "compute" "libvirt" }}
 config-{{ . }}.json: |
   {{- $.Files.Get (printf "files/config-%s.json" .) | trim | nindent 2 }}
