@@ -334,5 +334,27 @@ def user_reaches(c: Container, region: Region) -> list[str]:
         _unreachable_sockets(c, region, user, uid, gids)
 
 
+# --- 5. exec probes run what the image has -----------------------------------------
+
+# Kolla's health-check scripts (base/healthcheck_*) and what each one runs.
+HEALTHCHECK_PROGRAMS = {"healthcheck_port": ("pgrep", "ss"), "healthcheck_listen": ("pgrep", "ss"),
+                        "healthcheck_socket": ("pgrep", "ss"), "healthcheck_curl": ("curl",)}
+
+
+def probes_exist(c: Container, region: Region) -> list[str]:
+    if c.image not in dockerfile.image_dirs():
+        return []
+    image = kolla_image(c.image)
+    problems = []
+    for kind in ("readinessProbe", "startupProbe", "livenessProbe"):
+        command = (c.spec.get(kind) or {}).get("exec", {}).get("command") or []
+        programs = [command[0], *HEALTHCHECK_PROGRAMS.get(posixpath.basename(command[0]), ())] \
+            if command else []
+        problems += [f"{c.where}: its {kind} runs {program!r}, which image {c.image} does not "
+                     f"have (searched {image.searched()})"
+                     for program in programs if image.find(program) is None]
+    return problems
+
+
 CHECKS = {"image": image_exists, "command": command_exists,
-          "extend_start": extend_start, "user": user_reaches}
+          "extend_start": extend_start, "user": user_reaches, "probes": probes_exist}

@@ -163,3 +163,18 @@ def test_a_single_file_mount_inside_the_config_secret_fails():
     assert found == [f"Deployment/conductor container main: the single-file mount {CONFIG}/host.conf "
                      f"(subPath) sits inside the secret mount at {CONFIG}: the kubelet cannot make "
                      "its mount point in a secret volume"]
+
+
+def test_a_probe_the_image_cannot_run_fails_naming_the_container():
+    def with_probe(command: list[str]) -> list[dict]:
+        documents = kolla("libvirt", "nova-libvirt", "/usr/sbin/libvirtd")
+        container = documents[1]["spec"]["template"]["spec"]["containers"][0]
+        container["livenessProbe"] = {"exec": {"command": command}}
+        return documents
+
+    found = problems("probes", with_probe(["mysqladmin", "ping"]))
+    assert found == [found[0]] and found[0].startswith(
+        "Deployment/libvirt container main: its livenessProbe runs 'mysqladmin', which image "
+        "nova-libvirt does not have")
+    assert not problems("probes", with_probe(["virsh", "version", "--daemon"]))
+    assert not problems("probes", with_probe(["healthcheck_port", "libvirtd", "16509"]))

@@ -180,3 +180,8 @@ def test_image_extend_start_leaves_the_command_alone(region, case):
 @pytest.mark.parametrize("case", cases("user"))
 def test_image_user_reaches_what_the_container_needs(region, case):
     assert not (found := problems(region, "user", case)), "\n".join(found)
+
+
+@pytest.mark.parametrize("case", cases("probes"))
+def test_exec_probes_run_what_the_image_has(region, case):
+    assert not (found := problems(region, "probes", case)), "\n".join(found)

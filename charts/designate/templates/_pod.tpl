@@ -85,6 +85,8 @@ spec:
               port: {{ (first .).name }}
             periodSeconds: 30
             failureThreshold: 5
+          {{- else }}
+          {{- include "osh-lib.rpc-probes" (dict "process" (printf "designate-%s" .component)) | nindent 10 }}
           {{- end }}
           resources:
             {{- toYaml $ctx.Values.resources.service | nindent 12 }}

@@ -61,6 +61,7 @@ spec:
           imagePullPolicy: {{ include "osh-lib.image-pull-policy" (dict "ctx" $ctx) }}
           env:
             {{- include "osh-lib.kolla-env" . | nindent 12 }}
+          {{- include "osh-lib.rpc-probes" (dict "process" (printf "manila-%s" .component)) | nindent 10 }}
           resources:
             {{- toYaml $ctx.Values.resources.service | nindent 12 }}
           volumeMounts:

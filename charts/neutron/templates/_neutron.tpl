@@ -173,6 +173,8 @@ volumes:
 One Kolla container of an agent pod: started through the image's entrypoint,
 its Kolla config dir is the Secret neutron-agent with its own
 config-<role>.json as config.json (a subPath: the Secret is shared).
+Probed on its RabbitMQ connection with "process" (an agent's process name),
+or with the command "probe" (a list); neither: no probes.
 */}}
 {{- define "neutron.agent-container" -}}
 - name: {{ .role }}
@@ -184,6 +186,11 @@ config-<role>.json as config.json (a subPath: the Secret is shared).
     {{- with .env }}
     {{- . | nindent 4 }}
     {{- end }}
+  {{- if .process }}
+  {{- include "osh-lib.rpc-probes" (dict "process" .process) | nindent 2 }}
+  {{- else if .probe }}
+  {{- include "osh-lib.exec-probes" (dict "command" .probe) | nindent 2 }}
+  {{- end }}
   {{- if .privileged }}
   securityContext:
     privileged: true

@@ -74,6 +74,8 @@ own entrypoint, with the nova-etc config of its role.
   include "nova.deployment" (dict "ctx" $ "component" "conductor" "image" "nova-conductor" "replicas" 1 "files" (list "nova.conf"))
 Optional: "port" (container port number, named "api"), "probe" (HTTP path) and
 "wait_keystone" (wait for the service user first: osh-lib.wait-keystone-user).
+Without "probe", the service is probed on its RabbitMQ connection
+(osh-lib.rpc-probes, process nova-<component>).
 */}}
 {{- define "nova.deployment" -}}
 {{- $ctx := .ctx -}}
@@ -138,6 +140,8 @@ spec:
             periodSeconds: 30
             timeoutSeconds: 10
             failureThreshold: 5
+          {{- else }}
+          {{- include "osh-lib.rpc-probes" (dict "process" (printf "nova-%s" .component)) | nindent 10 }}
           {{- end }}
           resources:
             {{- toYaml .resources | nindent 12 }}
