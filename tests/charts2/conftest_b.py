@@ -58,7 +58,8 @@ from importlib.metadata import entry_points
 sys.path.insert(0, sys.argv[3])
 from keystoneauth1 import loading
 from oslo_config import cfg, generator
-from oslo_check import namespaces
+from oslo_check import _privsep_sections, namespaces
+from oslo_privsep import priv_context
 wanted = set(namespaces(sys.argv[2]))
 spaces, unloadable = [], {}
 for entry in sorted(entry_points(group="oslo.config.opts"), key=lambda e: e.name):
@@ -76,8 +77,11 @@ conf = cfg.ConfigOpts()
 generator.register_cli_opts(conf)
 conf([arg for name in spaces for arg in ("--namespace", name)] + ["--format", "yaml"])
 conf.register_opts(generator._generator_opts)
+# The service's privsep contexts register their options at run time, in
+# their own sections (oslo_check._privsep_sections).
+privsep = [(section, priv_context.OPTS) for section in _privsep_sections(sys.argv[2])]
 data = generator._generate_machine_readable_data(
-    generator._get_groups(generator._list_opts(conf.namespace)), conf)
+    generator._get_groups(generator._list_opts(conf.namespace) + [("oslo.privsep", privsep)]), conf)
 groups = {}
 for group, body in data["options"].items():
     groups[group] = {o["name"].replace("-", "_"): {

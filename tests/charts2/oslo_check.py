@@ -11,6 +11,7 @@ wrong type, duplicate sections or keys. It never changes the files.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sys
@@ -18,6 +19,7 @@ from importlib.metadata import distribution, distributions
 
 from keystoneauth1 import loading as ks_loading
 from oslo_config import generator
+from oslo_privsep import priv_context
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -74,7 +76,24 @@ def _options(dist: str) -> dict[str, dict[str, object]]:
             for opt in opts:
                 table.setdefault(opt.dest, opt)
                 table.setdefault(opt.name.replace("-", "_"), opt)
+    for section in _privsep_sections(dist):
+        table = groups.setdefault(section, {})
+        for opt in priv_context.OPTS:
+            table.setdefault(opt.dest, opt)
     return groups
+
+
+def _privsep_sections(dist: str) -> list[str]:
+    """The config sections of the service's own oslo.privsep contexts (its
+    `<package>.privsep` module): each PrivContext registers its options (such
+    as helper_command) in its cfg_section when it is made, so no
+    oslo.config.opts entry point lists them."""
+    try:
+        module = importlib.import_module(f"{canonicalize_name(dist).replace('-', '_')}.privsep")
+    except ImportError:
+        return []
+    return sorted({value.cfg_section for value in vars(module).values()
+                   if isinstance(value, priv_context.PrivContext)})
 
 
 def _auth_options(auth_type: str) -> dict[str, object]:

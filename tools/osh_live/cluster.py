@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from osh_live import addons, containerd, daemons, gobuild, host, imageload, network, paths, pki
+from osh_live import addons, containerd, daemons, gobuild, host, imageload, lvm, network, paths, pki
 from osh_live.proc import LiveError, output, run, say
 
 NODE = "osh-live"
@@ -407,6 +407,7 @@ def down(args) -> int:
     _unmount_all()
     network.sweep()
     _remove_cgroups()
+    lvm.detach()
     for directory in (paths.STATE, paths.RUN):
         shutil.rmtree(directory, ignore_errors=True)
     leftovers = leftover_report()
@@ -483,10 +484,12 @@ def _unmount_all() -> None:
 
 
 def _remove_cgroups() -> None:
-    """The kubelet's cgroups (kubepods, ...): empty once the pods are gone."""
+    """The kubelet's cgroups (kubepods, ...), and libvirt's (osh-libvirt, where
+    the region's libvirtd runs, and machine, its guests'): empty once the pods
+    and guests are gone."""
     base = Path("/sys/fs/cgroup")
     for controller in base.iterdir():
-        for top in ("kubepods", "kubepods.slice"):
+        for top in ("kubepods", "kubepods.slice", "osh-libvirt", "machine"):
             tree = controller / top
             if tree.is_dir():
                 for directory in sorted(tree.rglob("*"), key=lambda p: len(p.parts), reverse=True):

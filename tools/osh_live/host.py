@@ -35,6 +35,7 @@ PACKAGES = {
     "gcc": "/usr/bin/gcc",
     "libc6-dev": "/usr/lib/x86_64-linux-gnu/libc.a",
     "libkrb5-dev": "/usr/bin/krb5-config",
+    "lvm2": "/usr/sbin/vgcreate",
 }
 
 # What the cluster itself runs on: containerd, runc and the CNI plugins are

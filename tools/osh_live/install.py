@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from osh_live import cluster, containerd, imageload, images, paths
+from osh_live import cluster, containerd, imageload, images, lvm, paths
 from osh_live.proc import LiveError, output, run, say
 
 # Charts of the openstack umbrella that `--only` can keep (the rest are disabled).
@@ -77,6 +77,7 @@ def prepare_cluster(namespace: str) -> None:
     cluster.kubectl("label", "namespace", namespace, "--overwrite",
                     "pod-security.kubernetes.io/enforce=privileged",
                     "pod-security.kubernetes.io/warn=baseline")
+    lvm.ensure_volume_groups()
 
 
 def build_dependencies(helm: "Helm", chart: Path) -> None:

@@ -42,6 +42,12 @@ share_driver = manila.share.drivers.lvm.LVMShareDriver
 driver_handles_share_servers = false
 lvm_share_volume_group = {{ .volume_group }}
 lvm_share_export_ips = {{ .export_ip }}
+
+[manila_sys_admin]
+# Through rootwrap (files/privsep.filters): Kolla's sudoers has no
+# privsep-helper, so oslo.privsep's default `sudo privsep-helper` asks for a
+# password and the driver never starts.
+helper_command = sudo manila-rootwrap /etc/manila/rootwrap.conf privsep-helper --config-file /etc/manila/manila.conf --config-file /etc/manila/manila-share.conf
 {{- end -}}
 
 {{/*
@@ -54,7 +60,8 @@ which each pod mounts from the Secret manila-share-nodes under
       "command" "manila-share --config-file /etc/manila/manila.conf --config-file /etc/manila/manila-share.conf"
       "config_files" (list
         (dict "source" "/var/lib/kolla/config_files/manila.conf" "dest" "/etc/manila/manila.conf" "owner" "manila" "perm" "0600")
-        (dict "source" "/var/lib/kolla/node/manila-share.conf" "dest" "/etc/manila/manila-share.conf" "owner" "manila" "perm" "0600"))
+        (dict "source" "/var/lib/kolla/node/manila-share.conf" "dest" "/etc/manila/manila-share.conf" "owner" "manila" "perm" "0600")
+        (dict "source" "/var/lib/kolla/config_files/privsep.filters" "dest" "/etc/manila/rootwrap.d/privsep.filters" "owner" "root" "perm" "0644"))
       "permissions" (list (dict "path" "/var/lib/manila" "owner" "manila:manila" "recurse" true))) -}}
 {{- end -}}
 
