@@ -153,7 +153,7 @@ def test_vmware_and_ironic_hypervisors_get_a_single_replica_compute_deployment(r
 
 
 def test_adding_a_hypervisor_changes_its_own_group_only(tree_a, rendered, tmp_path):
-    for chart, components in (("nova", ("compute", "libvirt")),
+    for chart, components in (("nova", ("compute", "libvirt", "iscsid")),
                               ("neutron", ("ovs-agent", "openvswitch"))):
         values = values_a(chart)
         values["global"]["hardware"]["hypervisors"].append("kvm-004")
@@ -172,7 +172,8 @@ def test_removing_a_hypervisor_changes_its_own_group_only(tree_a, rendered, tmp_
         if not (isinstance(e, dict) and e["hostname"] == "kvm-002")]
     before, after = templates(rendered["nova"]), templates(render(tree_a, "nova", values, tmp_path))
     changed = {name for name, tpl in before.items() if after.get(name) != tpl}
-    assert changed == {f"DaemonSet/nova-{c}-group-{group_of('kvm-002')}" for c in ("compute", "libvirt")}
+    assert changed == {f"DaemonSet/nova-{c}-group-{group_of('kvm-002')}"
+                       for c in ("compute", "libvirt", "iscsid")}
     assert not [n for n in after if n not in before]
 
 
@@ -192,6 +193,69 @@ def test_the_groups_follow_the_node_group_count(tree_a, tmp_path):
     daemonsets = group_daemonsets(objects, "compute")
     assert list(daemonsets) == ["nova-compute-group-0"]
     assert annotated_hosts(daemonsets["nova-compute-group-0"]) == ["kvm-001", "kvm-002", "kvm-003"]
+
+
+ISCSI_SHARED = ("/etc/iscsi", "/run/lock/iscsi")
+
+
+def host_mounts(workload: dict, container: str) -> dict[str, tuple[str, bool]]:
+    """{mount path: (host path, read-only)} of one container's hostPath mounts."""
+    spec = pod_spec(workload)
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    box = next(c for c in spec["containers"] if c["name"] == container)
+    return {m["mountPath"]: (volumes[m["name"]]["hostPath"]["path"], bool(m.get("readOnly")))
+            for m in box["volumeMounts"] if "hostPath" in volumes[m["name"]]}
+
+
+def test_every_kvm_hypervisor_and_no_other_host_runs_one_iscsid_in_its_computes_group(rendered):
+    objects = rendered["nova"]
+    kvm = [h for h in hosts_of(hardware("nova", "hypervisors")) if h.startswith("kvm-")]
+    daemonsets = group_daemonsets(objects, "iscsid")
+    assert sorted(h for ds in daemonsets.values() for h in annotated_hosts(ds)) == kvm
+    computes = group_daemonsets(objects, "compute")
+    for name, ds in daemonsets.items():
+        group = ds["spec"]["selector"]["matchLabels"][GROUP_LABEL]
+        assert name == f"nova-iscsid-group-{group}"
+        assert annotated_hosts(ds) == annotated_hosts(computes[f"nova-compute-group-{group}"])
+        assert ds["spec"]["template"]["metadata"]["labels"]["openstack-helm.org/hypervisor-kind"] == "kvm"
+        spec = pod_spec(ds)
+        assert spec["hostNetwork"] is True and spec["dnsPolicy"] == "ClusterFirstWithHostNet"
+        [container] = spec["containers"]
+        assert container["securityContext"] == {"privileged": True}
+        assert container["image"] == "quay.io/openstack.kolla/iscsid:2025.1-ubuntu-noble"
+        assert kolla_command(objects, ds) == "iscsid -d 8 -f"
+        mounts = host_mounts(ds, "iscsid")
+        assert mounts["/dev"] == ("/dev", False) and mounts["/lib/modules"] == ("/lib/modules", True)
+        # extend_start writes the initiator name there on the first start: the host keeps it.
+        assert all(mounts[path] == (path, False) for path in ISCSI_SHARED)
+
+
+def test_a_kvm_compute_attaches_through_its_hosts_iscsid(rendered):
+    objects = rendered["nova"]
+    computes = group_daemonsets(objects, "compute")
+    for name, iscsid in group_daemonsets(objects, "iscsid").items():
+        compute = computes[name.replace("nova-iscsid-", "nova-compute-")]
+        # iscsiadm (os-brick) reaches iscsid by an abstract unix socket, which
+        # belongs to a network namespace: both are on the host's.
+        assert pod_spec(compute)["hostNetwork"] is True
+        shared = host_mounts(compute, "compute")
+        for path in ISCSI_SHARED:
+            assert shared[path] == host_mounts(iscsid, "iscsid")[path] == (path, False), path
+    # vmware and ironic computes attach nothing on their node.
+    for host in ("vc-proxy-001", "bm-proxy-001"):
+        mounts = {m["mountPath"] for m in pod_spec(pinned(objects)[("compute", host)])["containers"][0]
+                  .get("volumeMounts", [])}
+        assert not set(ISCSI_SHARED) & mounts and ("iscsid", host) not in pinned(objects)
+
+
+def test_without_iscsid_no_hypervisor_runs_it_and_no_compute_mounts_etc_iscsi(tree_a, tmp_path):
+    values = values_a("nova")
+    values["global"]["iscsid"] = {"enabled": False}
+    objects = render(tree_a, "nova", values, tmp_path)
+    assert not group_daemonsets(objects, "iscsid")
+    for compute in group_daemonsets(objects, "compute").values():
+        assert not set(ISCSI_SHARED) & set(host_mounts(compute, "compute"))
+    assert "config-iscsid.json" not in named(objects, "Secret", "nova-compute")["stringData"]
 
 
 # --- neutron -------------------------------------------------------------------

@@ -89,9 +89,9 @@ def test_placed_objects_pass_kubernetes_validate_strict(placed, version):
         kubernetes_validate.validate(obj, version, strict=True)
 
 
-def test_nova_compute_and_libvirt_get_the_hypervisor_toleration_and_their_node(placed):
+def test_nova_compute_libvirt_and_iscsid_get_the_hypervisor_toleration_and_their_node(placed):
     hypervisors = hosts_of(values_a("nova", extra_hardware=False)["global"]["hardware"]["hypervisors"])
-    for component in ("compute", "libvirt"):
+    for component in ("compute", "libvirt", "iscsid"):
         found = hosted(placed, "nova", component)
         kvm = [h for h in hypervisors if h != "bm-proxy-001"]
         assert set(found) == set(hypervisors if component == "compute" else kvm)

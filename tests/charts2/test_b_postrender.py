@@ -97,7 +97,8 @@ def test_control_plane_keeps_off_dedicated_nodes_and_tolerates_none(ours):
         assert {"key": "species", "operator": "NotIn",
                 "values": sorted(DEDICATED)} in expressions, obj["metadata"]["name"]
         checked += 1
-    assert checked == 27
+    # 14 Deployments, 3 storage DaemonSets (volume, iscsid, share) and 11 Jobs.
+    assert checked == 28
 
 
 def test_replicated_horizon_is_spread_over_zones(ours):
@@ -117,10 +118,14 @@ def test_place_finds_every_workload_a_node_and_the_storage_services_only_theirs(
     result = postrender(ours_text, "place", "--nodes", str(nodes), "-o", "json")
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     report = {w["name"]: w for w in json.loads(result.stdout)["workloads"]}
-    assert len(report) == 27
+    assert len(report) == 28
     for name, daemonset in storage_daemonsets(documents(rendered)).items():
-        if name.startswith(("cinder-volume-", "manila-share-")):
+        if name.startswith(("cinder-volume-", "cinder-iscsid-", "manila-share-")):
             assert report[name]["nodes"] == daemonset["metadata"]["annotations"][HOSTNAME].split(",")
+    # iscsid lands on exactly the lvm volume services' nodes.
+    lvm = sorted(n for name, w in report.items() if name.startswith("cinder-volume-lvm-") for n in w["nodes"])
+    iscsid = sorted(n for name, w in report.items() if name.startswith("cinder-iscsid-") for n in w["nodes"])
+    assert iscsid == lvm == ["vol-001"]
     controllers = {"ctl-001", "ctl-002", "ctl-003", "vol-001", "share-001"}
     for name, entry in report.items():
         assert entry["problems"] == [], name

@@ -149,8 +149,9 @@ def test_every_kolla_container_starts_through_its_images_entrypoint_with_a_globa
             # Kolla's ENTRYPOINT (dumb-init) and CMD (kolla_start) run.
             assert "command" not in container and "args" not in container, obj["metadata"]["name"]
             assert env_of(container)["KOLLA_CONFIG_STRATEGY"]["value"] == "COPY_ALWAYS"
-    # 14 Deployments, 2 storage DaemonSets, 5 db-sync, 5 ks-register and the pool-update Job.
-    assert seen == 27
+    # 14 Deployments, 3 storage DaemonSets (cinder-volume, cinder-iscsid, manila-share),
+    # 5 db-sync, 5 ks-register and the pool-update Job.
+    assert seen == 28
 
 
 def test_images_follow_the_global_registry_namespace_and_tag(tree):
@@ -261,11 +262,13 @@ def test_glance_keeps_images_on_a_pvc_mounted_where_the_file_store_writes(object
             assert line.split(" = ")[1].startswith(mount["mountPath"] + "/")
 
 
-def storage_daemonsets(objects: list[dict]) -> dict[str, dict]:
-    """{host: the cinder-volume or manila-share DaemonSet pinned to it}."""
+def storage_daemonsets(objects: list[dict], component: tuple = ("volume", "share")) -> dict[str, dict]:
+    """{host: the cinder-volume or manila-share DaemonSet (or those of `component`) pinned to it}."""
     out = {}
     for obj in objects:
-        if obj["kind"] == "DaemonSet" and obj["metadata"]["labels"]["app.kubernetes.io/name"] in SERVICES:
+        labels = obj["metadata"]["labels"]
+        if obj["kind"] == "DaemonSet" and labels["app.kubernetes.io/name"] in SERVICES \
+                and labels["app.kubernetes.io/component"] in component:
             for host in obj["metadata"]["annotations"][HOSTNAME].split(","):
                 assert host not in out, host
                 out[host] = obj
@@ -323,7 +326,79 @@ def test_adding_a_storage_node_rolls_no_other_pod(tree, objects):
     after = {(o["kind"], o["metadata"]["name"]): o["spec"]["template"] for o in workloads(grown)
              if o["kind"] != "Job"}
     changed = {k for k in after if before.get(k) != after[k]}
-    assert changed == {("DaemonSet", storage_daemonsets(grown)["vol-777"]["metadata"]["name"])}
+    assert changed == {("DaemonSet", storage_daemonsets(grown, component)["vol-777"]["metadata"]["name"])
+                       for component in (("volume",), ("iscsid",))}
+
+
+# --- iscsid on the lvm volume nodes ---------------------------------------------
+
+ISCSI_SHARED = ("/etc/iscsi", "/run/lock/iscsi")
+NFS_NODE = '{"hostname":"vol-002","backend":"nfs","nfs_shares":["nas-1:/export/cinder"]}'
+
+
+def host_mounts(workload: dict, container: str) -> dict[str, tuple[str, bool]]:
+    """{mount path: (host path, read-only)} of one container's hostPath mounts."""
+    spec = pod_spec(workload)
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    box = next(c for c in spec["containers"] if c["name"] == container)
+    return {m["mountPath"]: (volumes[m["name"]]["hostPath"]["path"], bool(m.get("readOnly")))
+            for m in box["volumeMounts"] if "hostPath" in volumes[m["name"]]}
+
+
+def test_each_lvm_volume_node_runs_one_iscsid_and_an_nfs_node_none(tree):
+    objects = tree.render(REGION, "--set-json", f'global.hardware.volumes=["vol-001",{NFS_NODE},"vol-003"]')
+    iscsids = storage_daemonsets(objects, ("iscsid",))
+    assert set(iscsids) == {"vol-001", "vol-003"}
+    volumes = storage_daemonsets(objects)
+    for host, iscsid in iscsids.items():
+        group = iscsid["spec"]["selector"]["matchLabels"]["openstack-helm.org/node-group"]
+        assert iscsid["metadata"]["name"] == f"cinder-iscsid-group-{group}"
+        assert iscsid["metadata"]["annotations"][HOSTNAME] == volumes[host]["metadata"]["annotations"][HOSTNAME]
+        spec = pod_spec(iscsid)
+        assert spec["hostNetwork"] is True and spec["containers"][0]["securityContext"] == {"privileged": True}
+        assert spec["containers"][0]["image"].split("/")[-1] == "iscsid:2025.1-ubuntu-noble"
+        assert kolla_command(objects, iscsid) == "iscsid -d 8 -f"
+        own = host_mounts(iscsid, "iscsid")
+        assert own["/dev"] == ("/dev", False) and own["/lib/modules"] == ("/lib/modules", True)
+        # The initiator name, node records and record lock are the host's, and
+        # cinder-volume attaches with the very same ones (and the same network
+        # namespace: iscsiadm reaches iscsid by an abstract unix socket).
+        volume = host_mounts(volumes[host], "volume")
+        for path in ISCSI_SHARED:
+            assert own[path] == volume[path] == (path, False), path
+        assert pod_spec(volumes[host])["hostNetwork"] is True
+    assert not set(ISCSI_SHARED) & set(host_mounts(volumes["vol-002"], "volume"))
+
+
+def test_a_volume_node_that_is_a_kvm_hypervisor_runs_novas_iscsid_only(tree):
+    # One iscsid a host: a second would find its control socket taken.
+    objects = tree.render(REGION, "--set-json", 'global.hardware.volumes=["vol-001","kvm-002"]')
+    iscsids = [(o["metadata"]["name"], h) for o in objects if o["kind"] == "DaemonSet"
+               and o["metadata"]["labels"]["app.kubernetes.io/component"] == "iscsid"
+               for h in o["metadata"]["annotations"][HOSTNAME].split(",")]
+    hosts = [h for _, h in iscsids]
+    assert sorted(hosts) == sorted(set(hosts)) == ["kvm-001", "kvm-002", "kvm-003", "vol-001"]
+    assert [n for n, h in iscsids if h == "kvm-002"][0].startswith("nova-iscsid-group-")
+    # Its cinder-volume still shares the host's /etc/iscsi with that iscsid.
+    volume = host_mounts(storage_daemonsets(objects)["kvm-002"], "volume")
+    assert all(volume[path] == (path, False) for path in ISCSI_SHARED)
+
+
+def test_without_iscsid_no_node_runs_it_and_no_volume_service_mounts_etc_iscsi(tree):
+    objects = tree.render(REGION, "--set", "global.iscsid.enabled=false")
+    assert not [o for o in objects if o["kind"] == "DaemonSet"
+                and o["metadata"]["labels"]["app.kubernetes.io/component"] == "iscsid"]
+    for workload in workloads(objects):
+        for container in pod_spec(workload)["containers"]:
+            mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+            assert not set(ISCSI_SHARED) & mounts, workload["metadata"]["name"]
+    assert "config-iscsid.json" not in secret_data(by_name(objects, "Secret", "cinder-etc"))
+    assert "config-iscsid.json" in secret_data(by_name(tree.render(REGION), "Secret", "cinder-etc"))
+
+
+def test_iscsid_enabled_must_be_a_boolean(tree):
+    result = tree.template(REGION, "--set", "global.iscsid.enabled=maybe", check=False)
+    assert result.returncode != 0 and "iscsid" in result.stderr, result.stderr
 
 
 def test_designate_mdns_serves_dns_on_5354_over_tcp_and_udp(objects):

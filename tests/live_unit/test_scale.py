@@ -105,6 +105,8 @@ def test_roles_follow_the_readme_species():
     assert bindings.role(ovs_hv, "neutron-ovs-agent-hypervisor-group-01") == "hypervisor"
     assert bindings.role(ovs_net, "neutron-ovs-agent-group-01") == "network"
     assert bindings.role(pod("r", "DaemonSet", "x", app="nova", component="libvirt"), "x") == "hypervisor"
+    assert bindings.role(pod("i", "DaemonSet", "x", app="nova", component="iscsid"), "x") == "hypervisor"
+    assert bindings.role(pod("j", "DaemonSet", "x", app="cinder", component="iscsid"), "x") == "control"
     assert bindings.role(pod("s", "DaemonSet", "x", app="cinder", component="volume"), "x") == "control"
 
 

@@ -90,7 +90,7 @@ def test_region_workloads_land_on_their_species_under_both_helms(helm, project, 
             terms = spec["affinity"]["nodeAffinity"][REQUIRED]["nodeSelectorTerms"]
             assert all({"key": "kubernetes.io/hostname", "operator": "In", "values": hosts}
                        in t["matchExpressions"] for t in terms), obj["metadata"]["name"]
-        if name == "nova" and component in ("compute", "libvirt"):
+        if name == "nova" and component in ("compute", "libvirt", "iscsid"):
             species = "hypervisor"
         elif name == "neutron" and component in ("l3-agent", "dhcp-agent", "metadata-agent",
                                                  "ovs-agent", "openvswitch"):
@@ -161,6 +161,10 @@ def test_region_render_fits_an_inventory_built_from_its_hardware_lists(stream, v
         # A DaemonSet runs one pod on each node it may use: its group's hosts, exactly.
         assert sorted(workload["nodes"]) == sorted(pinned_hosts(by_name[workload["name"]]))
     assert sorted(n for w in computes for n in w["nodes"]) == sorted(lists["hypervisors"][:len(HYPERVISORS)])
+    # iscsid runs beside every kvm compute (the list is all kvm), on exactly its nodes.
+    iscsids = {w["name"].replace("nova-iscsid-", ""): w["nodes"] for w in report["workloads"]
+               if w["name"].startswith("nova-iscsid-group-")}
+    assert iscsids == {w["name"].replace("nova-compute-", ""): w["nodes"] for w in computes}
     assert not [w["name"] for w in report["workloads"] if "kvm-999" in w["nodes"]]
 
 

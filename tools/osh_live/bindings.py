@@ -23,7 +23,7 @@ def role(pod: dict, owner_name: str) -> str:
     """hypervisor, network or control (everything else: APIs, infra, Jobs, volume hosts)."""
     labels = pod["metadata"].get("labels") or {}
     name, component = labels.get("app.kubernetes.io/name"), labels.get("app.kubernetes.io/component")
-    if name == "nova" and component in ("compute", "libvirt"):
+    if name == "nova" and component in ("compute", "libvirt", "iscsid"):
         return "hypervisor"
     if name == "neutron" and component in NETWORK_AGENTS:
         if component in ("ovs-agent", "openvswitch") and "-hypervisor" in owner_name:

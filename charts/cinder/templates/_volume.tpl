@@ -98,3 +98,28 @@ pods differ: JSON {"lvm": {group id: hostnames}, "nfs": {...}}.
   {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The nodes of cinder's iscsid in node groups: the lvm volume nodes (their
+volumes are iSCSI targets, and cinder-volume attaches them for image and
+backup copies), but for those that are kvm hypervisors of
+global.hardware.hypervisors too, whose iscsid is nova's (one iscsid a host:
+its control socket is the host network's). JSON group id -> hostnames.
+*/}}
+{{- define "cinder.iscsid-groups" -}}
+{{- $kvm := dict -}}
+{{- $hypervisors := include "osh-lib.hardware-entries" (dict "ctx" . "key" "hypervisors" "what" "hypervisor") | fromJson -}}
+{{- range $at, $hostname := $hypervisors.hosts -}}
+{{- $entry := get $hypervisors.entries $at | default dict -}}
+{{- if eq (toString ($entry.kind | default "kvm")) "kvm" -}}
+{{- $_ := set $kvm $hostname true -}}
+{{- end -}}
+{{- end -}}
+{{- $hosts := dict -}}
+{{- range $at, $svc := include "cinder.volume-services" . | fromJson -}}
+{{- if and (eq $svc.backend "lvm") (not (hasKey $kvm $svc.hostname)) -}}
+{{- $_ := set $hosts $at $svc.hostname -}}
+{{- end -}}
+{{- end -}}
+{{- include "osh-lib.node-groups" (dict "ctx" . "hosts" $hosts) -}}
+{{- end -}}
