@@ -42,6 +42,10 @@ RELEASES = {
     "manila": "manila==20.0.0",
     "barbican": "barbican==20.0.0",
     "designate": "designate==20.0.0",
+    # neutron's ML2 baremetal driver and ironic-neutron-agent (the neutron
+    # chart runs them when the region runs Ironic): the 2025.1 release that
+    # Kolla's neutron images install (tools/osh_live/versions.py).
+    "networking-baremetal": "networking-baremetal>=6.5,<6.6",
 }
 # What `python -m venv` used to put beside each release: cinder and os-win
 # import pkg_resources, which setuptools 82 dropped.

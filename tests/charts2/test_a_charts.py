@@ -4,6 +4,7 @@ start-up, APIs on their ports behind TLS Ingresses, db-sync and Keystone
 registration Jobs, Kolla images from globals, credentials only in Secrets."""
 from __future__ import annotations
 
+import configparser
 import copy
 import json
 import re
@@ -14,9 +15,10 @@ import pytest
 import yaml
 
 from tests.charts.conftest import NAMESPACE
-from tests.charts2.conftest_a import (CHARTS_A, DOMAIN, KOLLA_REGISTRY, KOLLA_TAG, job,
-                                      kolla_command, kolla_files, named, pod_spec, render,
-                                      template, values_a, workloads)
+from tests.charts2.conftest_a import (CHARTS_A, DOMAIN, HOSTNAME_ANNOTATION, KOLLA_REGISTRY,
+                                      KOLLA_TAG, hosts_of, job, kolla_command, kolla_etc,
+                                      kolla_files, named, pod_spec, render, secret_data, template,
+                                      values_a, with_hardware, workloads)
 
 # (chart, Service, port, Ingress host or None, Keystone type, public path)
 APIS = [
@@ -305,3 +307,80 @@ def test_a_missing_sensitive_value_fails_naming_its_key(tree_a, tmp_path, chart,
     assert message in result.stderr, result.stderr
 
 
+
+
+# --- Ironic's ports in neutron: the ML2 baremetal driver and ironic-neutron-agent
+
+IRONIC_AGENT = ("ironic-neutron-agent --config-file /etc/neutron/neutron.conf "
+                "--config-file /etc/neutron/plugins/ml2/ironic_neutron_agent.ini")
+
+
+def ini(text: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=True, interpolation=None)
+    parser.read_string(text)
+    return parser
+
+
+def test_neutron_binds_bare_metal_ports_when_the_region_runs_ironic(rendered):
+    """The region lists conductor hosts: ML2 loads networking-baremetal's
+    driver, and flat networks may be on the physnets of the nodes' Ironic
+    ports, which no Open vSwitch bridge maps (as kolla-ansible does)."""
+    assert hosts_of(values_a("neutron")["global"]["hardware"]["ironic_conductors"])
+    ml2 = ini(named(rendered["neutron"], "Secret", "neutron-etc")["stringData"]["ml2_conf.ini"])
+    assert ml2["ml2"]["mechanism_drivers"].split(",") == ["openvswitch", "baremetal", "l2population"]
+    assert ml2["ml2_type_flat"]["flat_networks"] == "*"
+    assert ml2["ml2_type_vlan"]["network_vlan_ranges"] == "physnet1"
+
+
+def test_neutron_runs_the_ironic_neutron_agent_on_the_control_plane(rendered):
+    objects = rendered["neutron"]
+    values = values_a("neutron")
+    agent = named(objects, "Deployment", "neutron-ironic-agent")
+    assert agent["metadata"]["labels"]["app.kubernetes.io/component"] == "ironic-agent"
+    assert agent["spec"]["replicas"] == values["replicas"]["ironic_agent"] == 1
+    # Control plane: no host, no species; the post-renderer's default places it.
+    assert HOSTNAME_ANNOTATION not in (agent["metadata"].get("annotations") or {})
+    assert "openstack-helm.org/species" not in agent["metadata"]["labels"]
+    spec = pod_spec(agent)
+    assert "hostNetwork" not in spec and spec["securityContext"] == {"fsGroup": 42435}
+    [box] = spec["containers"]
+    assert box["image"] == f"{KOLLA_REGISTRY}ironic-neutron-agent{KOLLA_TAG}"
+    assert "securityContext" not in box
+    assert box["resources"] == values["resources"]["ironic_agent"]
+    assert kolla_command(objects, agent) == IRONIC_AGENT
+    annotations = agent["spec"]["template"]["metadata"]["annotations"]
+    assert re.fullmatch(r"[0-9a-f]{64}", annotations["checksum/secret-ironic-agent"])
+
+    etc = kolla_etc(objects, agent)
+    assert set(etc) == {"/etc/neutron/neutron.conf", "/etc/neutron/plugins/ml2/ironic_neutron_agent.ini"}
+    rabbit = values["global"]["rabbitmq"]["users"]["neutron"]["password"]
+    assert ini(etc["/etc/neutron/neutron.conf"])["DEFAULT"]["transport_url"] == \
+        f"rabbit://neutron:{rabbit}@rabbitmq.openstack.svc:5672/openstack"
+    ironic = ini(etc["/etc/neutron/plugins/ml2/ironic_neutron_agent.ini"])["ironic"]
+    assert dict(ironic) == {
+        "auth_url": "http://keystone-api.openstack.svc:5000/v3", "auth_type": "password",
+        "project_domain_name": "Default", "user_domain_name": "Default",
+        "project_name": "service", "username": "neutron", "password": values["keystone_password"],
+        "region_name": "europe-example", "valid_interfaces": "internal"}
+
+    # It waits for neutron's Keystone user with the credentials of [ironic].
+    [wait] = spec["initContainers"]
+    assert wait["name"] == "wait-keystone-user" and wait["image"] == box["image"]
+    assert wait["command"][3:] == ["/var/lib/kolla/config_files/ironic_neutron_agent.ini", "ironic"]
+
+
+def test_only_the_ironic_agent_of_all_neutron_agents_gets_a_keystone_password(rendered):
+    """The node agents' Secret, which every network node and hypervisor reads,
+    holds no Keystone password; the ironic agent's own Secret does."""
+    password = values_a("neutron")["keystone_password"]
+    node_agents = json.dumps(named(rendered["neutron"], "Secret", "neutron-agent"))
+    assert password not in node_agents and "ironic_neutron_agent.ini" not in node_agents
+    assert password in secret_data(rendered["neutron"], "neutron-ironic-agent")["ironic_neutron_agent.ini"]
+
+
+def test_neutron_has_no_baremetal_driver_or_agent_in_a_region_without_ironic(tree_a, tmp_path):
+    objects = render(tree_a, "neutron", with_hardware("neutron", "ironic_conductors", []), tmp_path)
+    ml2 = ini(named(objects, "Secret", "neutron-etc")["stringData"]["ml2_conf.ini"])
+    assert ml2["ml2"]["mechanism_drivers"].split(",") == ["openvswitch", "l2population"]
+    assert ml2["ml2_type_flat"]["flat_networks"] == "physnet1"
+    assert not [o for o in objects if "ironic" in o["metadata"]["name"]]

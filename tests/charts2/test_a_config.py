@@ -1,8 +1,9 @@
 """Every oslo config file that the nova, placement, neutron and ironic charts
 render is strict INI (no duplicate section or key) and a valid configuration
-for the service's own 2025.1 release: only sections and options that release
-registers, values of the option's type (tests/charts2/oslo_check.py, run in
-the venv of tests/releases.py). Every file a Kolla config.json copies exists,
+for the service's own 2025.1 release (for the ironic-neutron-agent's files,
+networking-baremetal's, which loads neutron's too): only sections and options
+that release registers, values of the option's type
+(tests/charts2/oslo_check.py, run in the venv of tests/releases.py). Every file a Kolla config.json copies exists,
 on every node the workload runs on."""
 from __future__ import annotations
 
@@ -40,10 +41,26 @@ EXPECTED = {
     "neutron": {"neutron-etc--neutron.conf", "neutron-etc--ml2_conf.ini",
                 "neutron-agent--neutron-agent.conf", "neutron-agent--openvswitch_agent.ini",
                 "neutron-agent--l3_agent.ini", "neutron-agent--dhcp_agent.ini",
-                "neutron-agent--metadata_agent.ini"},
+                "neutron-agent--metadata_agent.ini",
+                "neutron-ironic-agent--neutron-agent.conf",
+                "neutron-ironic-agent--ironic_neutron_agent.ini"},
     "ironic": {"ironic-etc--ironic.conf", "ironic-conductor--bm-001.conf",
                "ironic-conductor--bm-002.conf"},
 }
+
+
+# Secrets whose files a program of another release than the chart's reads,
+# with its options: ironic-neutron-agent is networking-baremetal's, and loads
+# its [ironic] and [agent] options on top of neutron's.
+RELEASE_OF_SECRET = {"neutron-ironic-agent": "networking-baremetal"}
+
+
+def by_release(chart: str, files: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{release (tests/releases.py key): {name: text}} of one chart's oslo files."""
+    out: dict[str, dict[str, str]] = {}
+    for name, text in files.items():
+        out.setdefault(RELEASE_OF_SECRET.get(name.split("--")[0], chart), {})[name] = text
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +92,8 @@ def test_every_oslo_config_file_is_strict_ini(rendered, chart):
 @pytest.mark.parametrize("chart", CHARTS_A)
 def test_every_oslo_config_file_is_valid_for_the_2025_1_release(rendered, release_env, chart,
                                                                  tmp_path):
-    files = oslo_files(chart, rendered[chart])
-    assert oslo_problems(chart, files, tmp_path) == []
+    for release, files in by_release(chart, oslo_files(chart, rendered[chart])).items():
+        assert oslo_problems(release, files, tmp_path) == [], release
 
 
 def test_the_release_check_finds_unknown_options_wrong_types_and_duplicates(release_env, tmp_path):
@@ -88,6 +105,21 @@ def test_the_release_check_finds_unknown_options_wrong_types_and_duplicates(rele
     assert "unknown option no_such_option in [DEFAULT]" in problems
     assert "duplicate key 'novncproxy_port' in its section" in problems
     assert "unknown section [no_such_section]" in problems
+
+
+def test_the_ironic_agents_files_are_checked_with_networking_baremetals_options(rendered,
+                                                                              release_env,
+                                                                              tmp_path):
+    """Its [ironic] section is networking-baremetal's (keystoneauth adapter
+    options such as valid_interfaces included): checked with that release,
+    an option it does not register is still found."""
+    files = by_release("neutron", oslo_files("neutron", rendered["neutron"]))["networking-baremetal"]
+    assert set(files) == {"neutron-ironic-agent--neutron-agent.conf",
+                          "neutron-ironic-agent--ironic_neutron_agent.ini"}
+    bad = files["neutron-ironic-agent--ironic_neutron_agent.ini"] + "no_such_option = 1\n"
+    problems = [p["problem"] for p in
+                oslo_problems("networking-baremetal", {"agent.ini": bad}, tmp_path)]
+    assert problems == ["unknown option no_such_option in [ironic]"]
 
 
 @pytest.mark.parametrize("chart", CHARTS_A)

@@ -2,9 +2,10 @@
 region's overlay dir, with Helm 3 and Helm 4: nova compute and libvirt get
 the hypervisor toleration and their group's hosts, the neutron agents the
 network toleration (the hypervisors' OVS agents the hypervisor one), the
-ironic hosts their group's hosts, and the example nova and neutron patches
-are applied by an init container into copies mounted by the right
-containers. The output passes kubernetes-validate strict."""
+ironic hosts their group's hosts, neutron's ironic-neutron-agent the control
+plane's place, and the example nova and neutron patches are applied by an
+init container into copies mounted by the right containers. The output
+passes kubernetes-validate strict."""
 from __future__ import annotations
 
 import kubernetes_validate
@@ -136,6 +137,23 @@ def test_control_plane_stays_off_dedicated_nodes(placed):
         expressions = [e for t in terms["nodeSelectorTerms"] for e in t["matchExpressions"]]
         assert {"key": "species", "operator": "NotIn",
                 "values": ["hypervisor", "network", "swift-storage"]} in expressions
+
+
+def test_the_region_binds_bare_metal_ports_with_an_ironic_agent_on_the_control_plane(placed):
+    """The region runs Ironic: neutron-server's ML2 loads the baremetal driver,
+    and ironic-neutron-agent runs where the control plane does."""
+    [ml2] = [o["stringData"]["ml2_conf.ini"] for o in placed
+             if o["kind"] == "Secret" and o["metadata"]["name"] == "neutron-etc"]
+    assert "\nmechanism_drivers = openvswitch,baremetal,l2population\n" in ml2
+    [agent] = [o for o in workloads(ours(placed)) if o["metadata"]["name"] == "neutron-ironic-agent"]
+    assert agent["kind"] == "Deployment"
+    assert HOSTNAME_ANNOTATION not in agent["metadata"].get("annotations", {})
+    assert tolerated(agent) == set()
+    terms = pod_spec(agent)["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert all({"key": "species", "operator": "NotIn", "values": ["hypervisor", "network", "swift-storage"]}
+               in t["matchExpressions"] for t in terms["nodeSelectorTerms"])
+    assert [c["image"].rsplit("/", 1)[1] for c in pod_spec(agent)["containers"]] == \
+        ["ironic-neutron-agent:2025.1-ubuntu-noble"]
 
 
 def test_example_patches_are_applied_for_the_service_containers_only(placed):

@@ -1,8 +1,9 @@
 """osh-lib.wait-keystone-user, the init container of nova's conductor and
-scheduler: its rendered command, run by the 2025.1 releases' Python (the
-keystoneauth1 the nova image has) against a stand-in Keystone, waits through
-401s until the user gets a token, with the credentials of the rendered
-nova.conf."""
+scheduler and of neutron's ironic-neutron-agent: its rendered command, run by
+the 2025.1 releases' Python (the keystoneauth1 the nova image has) against a
+stand-in Keystone, waits through 401s until the user gets a token, with the
+credentials of the rendered nova.conf ([keystone_authtoken]) or
+ironic_neutron_agent.ini ([ironic])."""
 from __future__ import annotations
 
 import json
@@ -105,3 +106,24 @@ def test_the_conductor_and_scheduler_wait_and_the_api_does_not(tree_a, tmp_path)
     waits = {d["metadata"]["name"] for d in objects if d["kind"] == "Deployment"
              and any(c["name"] == "wait-keystone-user" for c in pod_spec(d).get("initContainers") or [])}
     assert waits == {"nova-conductor", "nova-scheduler"}
+
+
+def test_the_ironic_agent_waits_for_neutrons_user_with_its_ironic_credentials(tree_a, keystone,
+                                                                             tmp_path):
+    objects = render(tree_a, "neutron", values_a("neutron"), tmp_path)
+    deployment = named(objects, "Deployment", "neutron-ironic-agent")
+    [init] = pod_spec(deployment)["initContainers"]
+    program, flag, script, config_file, section = init["command"]
+    assert (program, flag, config_file, section) == \
+        ("python3", "-c", "/var/lib/kolla/config_files/ironic_neutron_agent.ini", "ironic")
+    Keystone.refusals = 1
+    conf = re.sub(r"(?m)^auth_url = .*$", f"auth_url = http://127.0.0.1:{keystone.server_port}",
+                  kolla_files(objects, deployment)["ironic_neutron_agent.ini"])
+    path = tmp_path / "ironic_neutron_agent.ini"
+    path.write_text(conf)
+    script = script.replace("time.sleep(5)", "time.sleep(0)")
+    result = releases.run(["-c", script, str(path), section], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("waiting for Keystone user neutron") == 1
+    user = Keystone.requests[-1]["auth"]["identity"]["password"]["user"]
+    assert (user["name"], user["password"]) == ("neutron", values_a("neutron")["keystone_password"])

@@ -133,6 +133,7 @@ class Layer:
     pip: list[str] = field(default_factory=list)  # requirements pip installs by name
     pip_trees: list[str] = field(default_factory=list)  # source dirs pip installs (/nova)
     archives: dict[str, str] = field(default_factory=dict)  # source dir -> kolla source section
+    plugins: str | None = None                    # where plugins-archive unpacks (/plugins)
     files: dict[str, str] = field(default_factory=dict)     # path in image -> file of the tree
     venvs: list[str] = field(default_factory=list)          # dirs `python3 -m venv` makes
     links: list[str] = field(default_factory=list)          # symlinks made with ln -s
@@ -189,8 +190,13 @@ def layer(image: str) -> Layer:
             args = [a for a in shlex.split(rest) if not a.startswith("--")]
             *sources, dest = args
             if word == "ADD" and len(sources) == 1 and sources[0].endswith("-archive"):
-                # plugins-archive holds the plugin sections, off unless configured.
-                if sources[0] != "plugins-archive":
+                # plugins-archive holds the image's plugin sections
+                # (<image>-plugin-*) that the build enables, each unpacked
+                # under its plugins/ dir; which ones is the build's choice
+                # (image.py), not the Dockerfile's.
+                if sources[0] == "plugins-archive":
+                    out.plugins = dest.rstrip("/") + "/plugins"
+                else:
                     out.archives[dest.rstrip("/")] = sources[0][:-len("-archive")]
                 continue
             for source in sources:

@@ -111,6 +111,15 @@ class KollaImage:
         out = []
         for index, l in enumerate(self.layers):
             for tree in l.pip_trees:
+                if l.plugins and tree == f"{l.plugins}/*":
+                    # The plugins the region's builds enable: tools/live's
+                    # kolla-build.conf switches off every plugin section that
+                    # KOLLA_SOURCES does not pin (neutron-base's
+                    # networking-baremetal, for ironic-neutron-agent).
+                    out += [(index, requirement, f"kolla source {section} (plugins-archive)")
+                            for section, requirement in versions.KOLLA_SOURCES.items()
+                            if section.startswith(f"{l.image}-plugin-")]
+                    continue
                 section = l.archives.get(tree.split("[")[0])
                 if section is None:
                     continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.kolla_conformance.checks import CHECKS
+from tests.kolla_conformance.image import kolla_image
 from tests.kolla_conformance.pods import Region
 
 REGISTRY = "quay.io/openstack.kolla/"
@@ -69,6 +70,20 @@ def test_a_console_script_of_another_service_fails():
     found = problems("command", kolla("api", "keystone", "nova-manage db sync"))
     assert "runs 'nova-manage', which image keystone does not have" in found[0]
     assert not problems("command", kolla("api", "keystone", "keystone-manage db_sync"))
+
+
+def test_a_plugin_console_script_comes_from_the_plugins_the_builds_enable():
+    """neutron-base pip installs its plugins-archive (/plugins/*), which holds
+    the plugin sections the build enables: the region's builds enable
+    networking-baremetal alone (tools/osh_live/versions.py), so its agent is
+    found there and a plugin they switch off (networking-sfc, fwaas, vpnaas)
+    is never looked into."""
+    image = kolla_image("ironic-neutron-agent")
+    plugins = [requirement for _layer, requirement, why in image._python_releases("ironic-neutron-agent")
+               if "plugins-archive" in why]
+    assert plugins == ["networking-baremetal>=6.5,<6.6"]
+    assert not problems("command", kolla("agent", "ironic-neutron-agent",
+                                         "ironic-neutron-agent --config-file /etc/neutron/neutron.conf"))
 
 
 def test_a_script_nothing_mounts_fails_naming_it():

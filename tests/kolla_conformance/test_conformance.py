@@ -71,6 +71,8 @@ CASES = [
     "neutron-db-sync/hotfix",
     "neutron-dhcp-agent/dhcp-agent",
     "neutron-dhcp-agent/hotfix",
+    "neutron-ironic-agent/ironic-agent",
+    "neutron-ironic-agent/wait-keystone-user",
     "neutron-ks-register/ks-register",
     "neutron-l3-agent/hotfix",
     "neutron-l3-agent/l3-agent",

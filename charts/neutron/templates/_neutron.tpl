@@ -53,6 +53,23 @@ checked (the agents that run on them alone).
 {{- toJson $out -}}
 {{- end -}}
 
+{{/*
+Whether the region runs Ironic: "true" when global.hardware.ironic_conductors
+lists a host, else empty. The region's hardware lists are how a chart learns
+what the others run (nova's ironic computes are hypervisors of kind ironic);
+a bare-metal node is provisioned by a conductor host, so the conductor list
+is Ironic's. With it neutron binds bare-metal ports (the ML2 baremetal
+driver) and runs the ironic-neutron-agent, which reports each node's
+physical networks. The ironic chart checks the entries; this reads the
+hostnames only.
+
+  {{- if include "neutron.ironic" $ }}
+*/}}
+{{- define "neutron.ironic" -}}
+{{- $list := include "osh-lib.hardware-entries" (dict "ctx" . "key" "ironic_conductors" "what" "conductor host") | fromJson -}}
+{{- if $list.hosts -}}true{{- end -}}
+{{- end -}}
+
 {{/* physnet:bridge,... of conf.bridge_mappings, sorted. */}}
 {{- define "neutron.bridge-mappings" -}}
 {{- $pairs := list -}}

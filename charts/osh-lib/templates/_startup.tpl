@@ -41,14 +41,16 @@ their own database sync and exit before the command.
 {{/*
 An init container that waits, up to 15 minutes, until the service's Keystone
 user gets a token with the credentials of its config file's
-[keystone_authtoken]. Services that call Keystone as they start (nova's
-conductor and scheduler reach placement) exit on a 401 until their
+[keystone_authtoken] (or of the section "section" names). Services that call
+Keystone as they start (nova's conductor and scheduler reach placement,
+neutron's ironic-neutron-agent Ironic) exit on a 401 until their
 registration Job has made the user, and each exit is a restart; waiting here
 keeps their containers' restart counts at what they really are. It runs the
 service's own image (its keystoneauth1) as the image's user, and reads the
 file from the pod's Kolla config volume.
 
   include "osh-lib.wait-keystone-user" (dict "ctx" $ "image" "nova-conductor" "file" "nova.conf" "mounts" (list ...) "resources" ...)
+Optional: "section" (default keystone_authtoken).
 */}}
 {{- define "osh-lib.wait-keystone-user" -}}
 - name: wait-keystone-user
@@ -63,7 +65,7 @@ file from the pod's Kolla config volume.
       from keystoneauth1.identity import generic
       conf = configparser.ConfigParser(interpolation=None, strict=False)
       conf.read(sys.argv[1])
-      a = conf["keystone_authtoken"]
+      a = conf[sys.argv[2] if len(sys.argv) > 2 else "keystone_authtoken"]
       auth = generic.Password(auth_url=a["auth_url"], username=a["username"], password=a["password"],
                          project_name=a["project_name"],
                          user_domain_name=a.get("user_domain_name", "Default"),
@@ -79,6 +81,9 @@ file from the pod's Kolla config volume.
               print(f"waiting for Keystone user {a['username']}: {error}", flush=True)
               time.sleep(5)
     - /var/lib/kolla/config_files/{{ .file }}
+    {{- with .section }}
+    - {{ . }}
+    {{- end }}
   {{- with .resources }}
   resources:
     {{- toYaml . | nindent 4 }}
