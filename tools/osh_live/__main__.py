@@ -18,6 +18,7 @@ COMMANDS = {
     "openstack": ("osh_live.openstack", "run the openstack client in the cluster"),
     "test": ("osh_live.livetest", "run the live test suite (tests/live)"),
     "scale": ("osh_live.scale", "simulated nodes with KWOK and a large region"),
+    "guest-image": ("osh_live.guestimage", "build a small guest (kernel, initrd, disk) for Glance"),
 }
 
 
