@@ -432,7 +432,8 @@ def command_lines():
 
 
 def _our_processes() -> list[tuple[int, str]]:
-    """Processes of the cluster: its binaries, and containerd's shims for our socket.
+    """Processes of the cluster: its binaries, containerd's shims for our socket,
+    and what runs in the pods' cgroups or libvirt's.
 
     The scale test's control plane runs the same binaries: it is not ours.
     """
@@ -449,7 +450,9 @@ def _our_processes() -> list[tuple[int, str]]:
             cgroups = Path(f"/proc/{pid}/cgroup").read_text()
         except OSError:
             continue
-        if "/kubepods" in cgroups:  # a container of a pod
+        # A container of a pod; or the region's libvirtd, which leaves its
+        # pod's cgroups for /osh-libvirt, and its guests (charts/nova/files/libvirtd.sh).
+        if "/kubepods" in cgroups or ":/osh-libvirt" in cgroups:
             ours.append((pid, text))
     return ours
 

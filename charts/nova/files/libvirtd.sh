@@ -23,6 +23,20 @@ leave_pod_cgroups() {
         echo $$ > "$target/cgroup.procs" || return 1
     done
 }
+# A libvirtd outside the pod outlives its container when the container is
+# killed without SIGTERM (a forced delete, an expired grace period), and it
+# holds the host's /run/libvirt pid files: stop it, and wait, before
+# starting. Its guests keep running; this libvirtd reconnects to them.
+stop_running_libvirtd() {
+    pkill -TERM -x libvirtd || return 0
+    waited=0
+    while pgrep -x libvirtd > /dev/null && [ "$waited" -lt 30 ]; do
+        sleep 1
+        waited=$((waited + 1))
+    done
+    pkill -KILL -x libvirtd || true
+}
+stop_running_libvirtd
 if ! leave_pod_cgroups; then
     echo "libvirtd.sh: could not leave the pod's cgroups; guests will stop with this pod" >&2
 fi
