@@ -139,13 +139,14 @@ def python() -> Path:
     return env() / "bin" / "python"
 
 
-def run(argv: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
-    """A program run by the venv's python. Its bytecode is written as it goes
-    (the venv is installed without), so later runs import the shared
-    libraries compiled."""
+def run(argv: list[str], timeout: float = 600,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """A program run by the venv's python, with `env` added to the environment.
+    Its bytecode is written as it goes (the venv is installed without), so
+    later runs import the shared libraries compiled."""
     environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return subprocess.run([str(python()), *argv], capture_output=True, text=True,
-                          timeout=timeout, env={**environ, "PYTHONWARNINGS": "ignore"})
+    return subprocess.run([str(python()), *argv], capture_output=True, text=True, timeout=timeout,
+                          env={**environ, "PYTHONWARNINGS": "ignore", **(env or {})})
 
 
 def lock(constraints: Path) -> None:

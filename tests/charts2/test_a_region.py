@@ -185,7 +185,8 @@ def test_example_patches_are_applied_for_the_service_containers_only(placed):
             assert inits[0]["args"] == [service]
     assert patched >= 15
     computes = hosted(placed, "nova", "compute")
-    assert patch_mounts(computes["kvm-001"]) == {"hotfix": set(), "compute": {"nova"}}
+    assert patch_mounts(computes["kvm-001"]) == {"hotfix": set(), "wait-keystone-user": {"nova"},
+                                                 "compute": {"nova"}}
     # libvirtd has no nova venv, and rolling it would stop the node's guests.
     libvirt = hosted(placed, "nova", "libvirt")
     assert patch_mounts(libvirt["kvm-001"]) == {"libvirt": set()}

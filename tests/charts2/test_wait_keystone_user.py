@@ -20,11 +20,21 @@ from tests.charts2.conftest_a import kolla_files, named, pod_spec, render, value
 pytestmark = pytest.mark.releases
 
 
+# What every token's catalog holds: Keystone itself.
+IDENTITY = [{"type": "identity", "name": "keystone", "id": "s0", "endpoints": [
+    {"id": "e0", "interface": "internal", "region": "any", "region_id": "any",
+     "url": "http://keystone.invalid/v3"}]}]
+
+
 class Keystone(BaseHTTPRequestHandler):
     """Version discovery at /, and /v3/auth/tokens refusing the first
     `refusals` requests with 401."""
     refusals = 0
     requests: list[dict] = []
+    # Tokens after the refusals come with an empty catalog this many times,
+    # then with `catalog` (a registration Job adding its endpoint meanwhile).
+    bare = 0
+    catalog: list[dict] = []
 
     def log_message(self, *args):
         pass
@@ -55,14 +65,16 @@ class Keystone(BaseHTTPRequestHandler):
             "issued_at": "2026-01-01T00:00:00.000000Z",
             "user": {"id": "u1", "name": user["name"], "domain": {"id": "default", "name": "Default"}},
             "project": {"id": "p1", "name": "service", "domain": {"id": "default", "name": "Default"}},
-            "roles": [{"id": "r1", "name": "service"}], "catalog": []}},
+            "roles": [{"id": "r1", "name": "service"}],
+            "catalog": IDENTITY if len(type(self).requests) <= type(self).refusals + type(self).bare
+            else IDENTITY + type(self).catalog}},
             {"X-Subject-Token": "token"})
 
 
 @pytest.fixture()
 def keystone():
     server = HTTPServer(("127.0.0.1", 0), Keystone)
-    Keystone.requests = []
+    Keystone.requests, Keystone.bare, Keystone.catalog = [], 0, []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -127,3 +139,37 @@ def test_the_ironic_agent_waits_for_neutrons_user_with_its_ironic_credentials(tr
     assert result.stdout.count("waiting for Keystone user neutron") == 1
     user = Keystone.requests[-1]["auth"]["identity"]["password"]["user"]
     assert (user["name"], user["password"]) == ("neutron", values_a("neutron")["keystone_password"])
+
+
+def test_the_compute_waits_for_placement_in_its_catalog(tree_a, keystone, tmp_path):
+    objects = render(tree_a, "nova", values_a("nova"), tmp_path)
+    computes = [d for d in objects if d["kind"] == "DaemonSet"
+                and d["metadata"]["labels"]["app.kubernetes.io/component"] == "compute"]
+    assert computes
+    [init] = [c for c in pod_spec(computes[0])["initContainers"] if c["name"] == "wait-keystone-user"]
+    program, flag, script, config_file, section = init["command"]
+    assert (config_file, section) == ("/var/lib/kolla/config_files/nova-compute.conf", "placement")
+    env = {e["name"]: e["value"] for e in init["env"]}
+    region = values_a("nova")["global"]["region"]["name"]
+    assert env == {"OSH_WAIT_SERVICES": "placement", "OSH_WAIT_REGION": region}
+    scheduler = named(objects, "Deployment", "nova-scheduler")
+    [waits] = [c for c in pod_spec(scheduler)["initContainers"] if c["name"] == "wait-keystone-user"]
+    assert {e["name"]: e["value"] for e in waits["env"]}["OSH_WAIT_SERVICES"] == "placement"
+
+    base = f"http://127.0.0.1:{keystone.server_port}"
+    Keystone.refusals, Keystone.bare = 1, 2
+    Keystone.catalog = [{"type": "placement", "name": "placement", "id": "s1", "endpoints": [
+        {"id": "e1", "interface": "internal", "region": region, "region_id": region,
+         "url": f"{base}/placement"}]}]
+    conf = re.sub(r"(?m)^auth_url = .*$", f"auth_url = {base}",
+                  kolla_files(objects, computes[0])["nova-compute.conf"])
+    path = tmp_path / "nova-compute.conf"
+    path.write_text(conf)
+    script = script.replace("time.sleep(5)", "time.sleep(0)")
+    result = releases.run(["-c", script, str(path), section], timeout=60,
+                          env={"OSH_WAIT_SERVICES": env["OSH_WAIT_SERVICES"], "OSH_WAIT_REGION": region})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("waiting for Keystone user nova") == 3
+    assert result.stdout.count(f"internal endpoint for placement service in {region} region "
+                               "not found") == 2
+    assert len(Keystone.requests) == 4

@@ -119,7 +119,11 @@ class Container:
         return best
 
     def copied_files(self) -> dict[str, str]:
-        """{dest: content} of the config files config.json copies from the config dir."""
+        """{dest: content} of the config files config.json copies from the config dir:
+        none when the container has a command of its own, since kolla_start,
+        which copies them, does not run."""
+        if self.spec.get("command"):
+            return {}
         out = {}
         for item in (self.config or {}).get("config_files") or []:
             source = item.get("source", "")

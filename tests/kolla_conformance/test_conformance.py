@@ -94,6 +94,7 @@ CASES = [
     "nova-compute-bm-proxy-001/hotfix",
     "nova-compute/compute",
     "nova-compute/hotfix",
+    "nova-compute/wait-keystone-user",
     "nova-conductor/conductor",
     "nova-conductor/wait-keystone-user",
     "nova-conductor/hotfix",

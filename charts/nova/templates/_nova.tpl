@@ -73,7 +73,8 @@ own entrypoint, with the nova-etc config of its role.
 
   include "nova.deployment" (dict "ctx" $ "component" "conductor" "image" "nova-conductor" "replicas" 1 "files" (list "nova.conf"))
 Optional: "port" (container port number, named "api"), "probe" (HTTP path) and
-"wait_keystone" (wait for the service user first: osh-lib.wait-keystone-user).
+"wait_keystone" (wait for the service user first: osh-lib.wait-keystone-user),
+"wait_services" (and for these service types in its catalog).
 Without "probe", the service is probed on its RabbitMQ connection
 (osh-lib.rpc-probes, process nova-<component>).
 */}}
@@ -102,7 +103,7 @@ spec:
         {{- include "nova.pod-security-context" $ctx | nindent 8 }}
       {{- if .wait_keystone }}
       initContainers:
-        {{- include "osh-lib.wait-keystone-user" (dict "ctx" $ctx "image" .image "file" "nova.conf" "resources" .resources
+        {{- include "osh-lib.wait-keystone-user" (dict "ctx" $ctx "image" .image "file" "nova.conf" "resources" .resources "services" .wait_services
               "mounts" (list (dict "name" "kolla-config" "mountPath" "/var/lib/kolla/config_files" "readOnly" true))) | nindent 8 }}
       {{- end }}
       containers:

@@ -47,10 +47,13 @@ neutron's ironic-neutron-agent Ironic) exit on a 401 until their
 registration Job has made the user, and each exit is a restart; waiting here
 keeps their containers' restart counts at what they really are. It runs the
 service's own image (its keystoneauth1) as the image's user, and reads the
-file from the pod's Kolla config volume.
+file from the pod's Kolla config volume. With "services" (service types), it
+also waits until the user's catalog has an internal endpoint of each in the
+region: nova-compute and nova-scheduler exit at start while placement is not
+in the catalog yet, the ironic agent while baremetal is not.
 
   include "osh-lib.wait-keystone-user" (dict "ctx" $ "image" "nova-conductor" "file" "nova.conf" "mounts" (list ...) "resources" ...)
-Optional: "section" (default keystone_authtoken).
+Optional: "section" (default keystone_authtoken) and "services" (a list of service types).
 */}}
 {{- define "osh-lib.wait-keystone-user" -}}
 - name: wait-keystone-user
@@ -60,30 +63,45 @@ Optional: "section" (default keystone_authtoken).
     - python3
     - -c
     - |
-      import configparser, sys, time
+      import configparser, os, sys, time
       from keystoneauth1 import session
       from keystoneauth1.identity import generic
       conf = configparser.ConfigParser(interpolation=None, strict=False)
       conf.read(sys.argv[1])
       a = conf[sys.argv[2] if len(sys.argv) > 2 else "keystone_authtoken"]
-      auth = generic.Password(auth_url=a["auth_url"], username=a["username"], password=a["password"],
-                         project_name=a["project_name"],
-                         user_domain_name=a.get("user_domain_name", "Default"),
-                         project_domain_name=a.get("project_domain_name", "Default"))
+      services = os.environ.get("OSH_WAIT_SERVICES", "").split()
+      region = os.environ.get("OSH_WAIT_REGION") or None
       deadline = time.monotonic() + 900
       while True:
           try:
-              session.Session(auth=auth, timeout=10).get_token()
-              sys.exit(0)
+              auth = generic.Password(auth_url=a["auth_url"], username=a["username"],
+                                      password=a["password"], project_name=a["project_name"],
+                                      user_domain_name=a.get("user_domain_name", "Default"),
+                                      project_domain_name=a.get("project_domain_name", "Default"))
+              s = session.Session(auth=auth, timeout=10)
+              s.get_token()
+              missing = [t for t in services if not s.get_endpoint(
+                  service_type=t, interface="internal", region_name=region)]
+              if not missing:
+                  sys.exit(0)
+              problem = "no internal endpoint of " + ", ".join(missing) + " in its catalog"
           except Exception as error:
-              if time.monotonic() > deadline:
-                  sys.exit(f"Keystone user {a['username']} got no token in 15 minutes: {error}")
-              print(f"waiting for Keystone user {a['username']}: {error}", flush=True)
-              time.sleep(5)
+              problem = error
+          if time.monotonic() > deadline:
+              sys.exit(f"Keystone user {a['username']}, after 15 minutes: {problem}")
+          print(f"waiting for Keystone user {a['username']}: {problem}", flush=True)
+          time.sleep(5)
     - /var/lib/kolla/config_files/{{ .file }}
     {{- with .section }}
     - {{ . }}
     {{- end }}
+  {{- with .services }}
+  env:
+    - name: OSH_WAIT_SERVICES
+      value: {{ join " " . | quote }}
+    - name: OSH_WAIT_REGION
+      value: {{ include "osh-lib.region-name" (dict "ctx" $.ctx) | quote }}
+  {{- end }}
   {{- with .resources }}
   resources:
     {{- toYaml . | nindent 4 }}
