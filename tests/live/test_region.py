@@ -157,7 +157,9 @@ def test_compute_services_up_and_the_node_a_qemu_hypervisor(region, kube):
 
 
 def test_volume_on_lvm_over_a_loop_device(region):
-    if not Path("/dev/mapper/control").exists():
+    # The kernel's own word: lvm2's packages make /dev/mapper/control even
+    # where no driver answers it.
+    if "device-mapper" not in Path("/proc/misc").read_text():
         pytest.skip("the host kernel has no device-mapper (CONFIG_BLK_DEV_DM): "
                     "LVM cannot create a logical volume here")
     name = f"live-{uuid.uuid4().hex[:8]}"
