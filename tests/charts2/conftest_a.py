@@ -92,6 +92,19 @@ def pod_spec(obj: dict) -> dict:
     return obj["spec"]["template"]["spec"]
 
 
+# What iscsid shares with the containers that attach iSCSI volumes.
+ISCSI_SHARED = ("/etc/iscsi", "/run/lock/iscsi")
+
+
+def host_mounts(workload: dict, container: str) -> dict[str, tuple[str, bool]]:
+    """{mount path: (host path, read-only)} of one container's hostPath mounts."""
+    spec = pod_spec(workload)
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    box = next(c for c in spec["containers"] if c["name"] == container)
+    return {m["mountPath"]: (volumes[m["name"]]["hostPath"]["path"], bool(m.get("readOnly")))
+            for m in box["volumeMounts"] if "hostPath" in volumes[m["name"]]}
+
+
 def workloads(objects: list[dict]) -> list[dict]:
     return [o for o in objects if o["kind"] in POD_KINDS]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from tests import releases
 from tests.charts.conftest import REGION
-from tests.charts2.conftest_a import job, kolla_command, kolla_etc, kolla_files, pod_spec  # noqa: F401 - shared with the b tests
+from tests.charts2.conftest_a import (ISCSI_SHARED, host_mounts, job, kolla_command,  # noqa: F401 - shared with the b tests
+                                      kolla_etc, kolla_files, pod_spec)
 from tests.charts2.conftest_a import named as by_name
 
 SERVICES = ("glance", "cinder", "manila", "barbican", "designate", "horizon")

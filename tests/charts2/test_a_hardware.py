@@ -12,9 +12,9 @@ import subprocess
 
 import pytest
 
-from tests.charts2.conftest_a import (HOSTNAME_ANNOTATION, hosts_of, kolla_command, kolla_etc,
-                                      named, pod_spec, render, template, values_a, with_hardware,
-                                      workloads)
+from tests.charts2.conftest_a import (HOSTNAME_ANNOTATION, ISCSI_SHARED, host_mounts, hosts_of,
+                                      kolla_command, kolla_etc, named, pod_spec, render, template,
+                                      values_a, with_hardware, workloads)
 from tests.charts.conftest import values_in_region
 from tests.conftest import ROOT
 
@@ -93,13 +93,11 @@ def test_libvirt_keeps_its_guests_state_on_the_host(rendered):
     definitions, secrets, runtime state and cgroups are the host's, so a
     rollout of the DaemonSet neither forgets nor stops them."""
     for name, ds in group_daemonsets(rendered["nova"], "libvirt").items():
-        spec = pod_spec(ds)
-        assert spec["hostPID"], name
-        host = {v["name"]: v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v}
-        mounts = {m["mountPath"]: m["name"] for m in spec["containers"][0]["volumeMounts"]}
+        assert pod_spec(ds)["hostPID"], name
+        mounts = host_mounts(ds, "libvirt")
         for path in ("/etc/libvirt/qemu", "/etc/libvirt/secrets", "/run/libvirt",
                      "/var/lib/libvirt", "/sys/fs/cgroup"):
-            assert host.get(mounts.get(path)) == path, (name, path)
+            assert mounts.get(path, (None,))[0] == path, (name, path)
 
 
 def test_qemu_limits_come_from_nova_values_and_0_leaves_the_hosts(tree_a, tmp_path):
@@ -193,18 +191,6 @@ def test_the_groups_follow_the_node_group_count(tree_a, tmp_path):
     daemonsets = group_daemonsets(objects, "compute")
     assert list(daemonsets) == ["nova-compute-group-0"]
     assert annotated_hosts(daemonsets["nova-compute-group-0"]) == ["kvm-001", "kvm-002", "kvm-003"]
-
-
-ISCSI_SHARED = ("/etc/iscsi", "/run/lock/iscsi")
-
-
-def host_mounts(workload: dict, container: str) -> dict[str, tuple[str, bool]]:
-    """{mount path: (host path, read-only)} of one container's hostPath mounts."""
-    spec = pod_spec(workload)
-    volumes = {v["name"]: v for v in spec["volumes"]}
-    box = next(c for c in spec["containers"] if c["name"] == container)
-    return {m["mountPath"]: (volumes[m["name"]]["hostPath"]["path"], bool(m.get("readOnly")))
-            for m in box["volumeMounts"] if "hostPath" in volumes[m["name"]]}
 
 
 def test_every_kvm_hypervisor_and_no_other_host_runs_one_iscsid_in_its_computes_group(rendered):

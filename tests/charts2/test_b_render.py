@@ -13,8 +13,8 @@ import json
 import kubernetes_validate
 import pytest
 
-from tests.charts2.conftest_b import (DOMAIN, REGION, SERVICES, by_name, job,
-                                      kolla_command, kolla_etc, kolla_files, of_service, pod_spec,
+from tests.charts2.conftest_b import (DOMAIN, ISCSI_SHARED, REGION, SERVICES, by_name, host_mounts,
+                                      job, kolla_command, kolla_etc, kolla_files, of_service, pod_spec,
                                       secret_data)
 from tests.charts.conftest import built_chart_tree, documents, region_values
 
@@ -332,17 +332,7 @@ def test_adding_a_storage_node_rolls_no_other_pod(tree, objects):
 
 # --- iscsid on the lvm volume nodes ---------------------------------------------
 
-ISCSI_SHARED = ("/etc/iscsi", "/run/lock/iscsi")
 NFS_NODE = '{"hostname":"vol-002","backend":"nfs","nfs_shares":["nas-1:/export/cinder"]}'
-
-
-def host_mounts(workload: dict, container: str) -> dict[str, tuple[str, bool]]:
-    """{mount path: (host path, read-only)} of one container's hostPath mounts."""
-    spec = pod_spec(workload)
-    volumes = {v["name"]: v for v in spec["volumes"]}
-    box = next(c for c in spec["containers"] if c["name"] == container)
-    return {m["mountPath"]: (volumes[m["name"]]["hostPath"]["path"], bool(m.get("readOnly")))
-            for m in box["volumeMounts"] if "hostPath" in volumes[m["name"]]}
 
 
 def test_each_lvm_volume_node_runs_one_iscsid_and_an_nfs_node_none(tree):
